@@ -1,0 +1,5 @@
+/** Every command of the `gauntlet` CLI, one module each. Add a command here and in docs/. */
+import type { CommandModule } from "yargs";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];
