@@ -1,0 +1,21 @@
+/**
+ * `--format auto`: tells the history format from the first non-empty line.
+ * - `{"...` (a JSON object) → `jsonl`
+ * - `{:...` (an EDN map with keyword keys) → `edn`
+ * - a line containing `jepsen.util -` → `jepsen-log`
+ * Anything else is not recognised (the caller names the file and line and asks for --format).
+ */
+export type HistoryFormat = "jsonl" | "jepsen-log" | "edn";
+export const HISTORY_FORMATS: readonly HistoryFormat[] = ["jsonl", "jepsen-log", "edn"];
+
+export function detectFormat(firstLine: string): HistoryFormat | undefined {
+  const t = firstLine.trim();
+  if (t.startsWith("{")) {
+    const next = t.slice(1).trimStart()[0];
+    if (next === '"' || next === "}") return "jsonl";
+    if (next === ":") return "edn";
+    return undefined;
+  }
+  if (/jepsen\.util\s+-\s/.test(t)) return "jepsen-log";
+  return undefined;
+}
