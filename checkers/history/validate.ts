@@ -19,7 +19,6 @@
  * {@link applyJepsenSemantics}.
  */
 import { LineError, type RawOperation } from "./raw.js";
-import { notSwappedCas } from "./cas.js";
 import type { Operation, ProcessId } from "./types.js";
 
 interface InFlight {
@@ -85,8 +84,9 @@ export class HistorySequencer {
 /**
  * Jepsen's completions in our terms (data README, "Semantics"):
  * - `:fail :cas`: the comparison did not hold — the cas happened and observed another value,
- *   so it is an `ok` cas whose value says it did not swap ({@link notSwappedCas}); it must
- *   still be placed where the register did not hold the expected value;
+ *   so it becomes an `ok` cas with `swapped: false` (value `[expected, next]` as invoked), the
+ *   encoding of checkers/linearizable/types.ts; it must still be placed where the register
+ *   did not hold `expected`;
  * - `:timed-out` on `fail` or `info`: no value; `error: "timed-out"`. A `fail` read then
  *   constrains nothing, an `info` write/cas stays open until the end.
  */
@@ -96,6 +96,6 @@ export function applyJepsenSemantics(op: Operation, invokeValue: unknown): Opera
     return { ...rest, error: "timed-out" };
   }
   if (op.type === "fail" && op.f === "cas")
-    return { ...op, type: "ok", value: notSwappedCas(op.value ?? invokeValue) };
+    return { ...op, type: "ok", value: op.value ?? invokeValue, swapped: false };
   return op;
 }
