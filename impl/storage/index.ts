@@ -1,0 +1,31 @@
+/**
+ * impl/storage — the reference server's only disk I/O: a write-ahead log with group commit
+ * (wal.ts), snapshot files (snap.ts), and the single-node server's storage on top of both
+ * (server-storage.ts). See README.md for the layout on disk, the record format and the
+ * recovery rules.
+ */
+export { ServerStorage } from "./server-storage.js";
+export type { ServerStorageOptions, Recovered, ServerStorageStats } from "./server-storage.js";
+export { Wal, DEFAULT_SEGMENT_BYTES } from "./wal.js";
+export type { WalOptions } from "./wal.js";
+export { Snapshotter } from "./snap.js";
+export {
+  StorageError,
+  NoSpaceError,
+  CorruptRecordError,
+  CorruptSnapshotError,
+  WalInconsistentError,
+  WalFailedError,
+  WalClosedError,
+  isNoSpace,
+} from "./errors.js";
+export { silentLogger } from "./types.js";
+export type {
+  StorageLogger,
+  WalEntry,
+  HardState,
+  SnapshotMarker,
+  Snapshot,
+  WalReplay,
+  WalStats,
+} from "./types.js";

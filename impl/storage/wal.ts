@@ -1,0 +1,538 @@
+/**
+ * The write-ahead log: segment files `<seq>-<first index>.wal` in one directory, each a run of
+ * checksummed records (record.ts). Every append resolves only after its records are written and
+ * fdatasync'ed; appends that arrive while a write is in flight wait and then share the next
+ * single write and single fdatasync (group commit), so N concurrent appenders cost about one
+ * fsync per batch, not per record.
+ *
+ * What it holds is what Raft needs (and what the single-node server uses a subset of): entries
+ * (index, term, type, opaque data), hard state, snapshot markers, and caller metadata at the
+ * head of every segment. An entry at or below the last index replaces the suffix from there,
+ * on replay as in memory (Raft's log overwrite).
+ *
+ * Usage:
+ *
+ *     const { wal, replay } = await Wal.open({ dir, metadata, logger });
+ *     const index = await wal.appendData(bytes);         // single node: the WAL picks the index
+ *     await wal.save([{ index, term, type: 0, data }], hs); // Raft: entries + hard state, one sync
+ *     await wal.saveSnapshotMarker({ index, term });      // after the snapshot file is durable
+ *     await wal.releaseTo(index);                         // drop segments the snapshot covers
+ *
+ * Full disk: a write failing with ENOSPC/EDQUOT rejects the whole batch with `NoSpaceError`,
+ * cuts the segment back to its last good offset, and leaves the log usable: later appends
+ * succeed once space is freed. Any other I/O failure (or a failed cut-back, or a failed fsync,
+ * which cannot be retried safely) makes the log refuse all further appends (`WalFailedError`).
+ * Promises of concurrent appends resolve in log order.
+ */
+import { open, readdir, readFile, mkdir, rename, unlink } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import {
+  NoSpaceError,
+  WalClosedError,
+  WalFailedError,
+  WalInconsistentError,
+  CorruptRecordError,
+  isNoSpace,
+} from "./errors.js";
+import {
+  HARD_STATE_RECORD_BYTES,
+  HEADER_BYTES,
+  RecordType,
+  SNAPSHOT_RECORD_BYTES,
+  entryRecordBytes,
+  readEntry,
+  readHardState,
+  readSnapshotMarker,
+  writeEntry,
+  writeHardState,
+  writeMetadata,
+  writeSnapshotMarker,
+} from "./record.js";
+import { scanSegment } from "./scan.js";
+import { segmentName, sortedSegments } from "./segment-names.js";
+import { fsyncDir } from "./fsutil.js";
+import { silentLogger } from "./types.js";
+import type { HardState, SnapshotMarker, StorageLogger, WalEntry, WalReplay, WalStats } from "./types.js";
+
+export interface WalOptions {
+  /** Directory of the segment files (created if missing), e.g. `<data-dir>/member/wal`. */
+  dir: string;
+  /** Metadata written into a new log; an existing log keeps (and returns) its own. Default empty. */
+  metadata?: Uint8Array;
+  /** Segment size at which the next write starts a new segment. Default 64 MiB. */
+  segmentBytes?: number;
+  /** Term given to entries appended with `appendData`. Default 1. */
+  dataTerm?: number;
+  /** fdatasync after each batch (default true). `false` only for benchmarks: nothing is durable. */
+  fsync?: boolean;
+  /** Log lines (torn tail cut, segment cut, release). Default: silent. */
+  logger?: StorageLogger;
+  /** Called after every batch fsync with its duration and record count (for /metrics). */
+  onSync?: (ms: number, records: number) => void;
+}
+
+interface Segment {
+  seq: number;
+  firstIndex: number;
+  path: string;
+}
+
+type Item =
+  | { kind: "data"; data: Uint8Array; resolve: (index: number) => void; reject: (e: unknown) => void }
+  | {
+      kind: "save";
+      entries: readonly WalEntry[];
+      hardState: HardState | undefined;
+      resolve: (index: number) => void;
+      reject: (e: unknown) => void;
+    }
+  | {
+      kind: "snapshot";
+      marker: SnapshotMarker;
+      resolve: (index: number) => void;
+      reject: (e: unknown) => void;
+    };
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+export class Wal {
+  private queue: Item[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private closed = false;
+  private failed: Error | undefined;
+  private drained: (() => void)[] = [];
+  private readonly counters = { syncs: 0, records: 0, bytes: 0, noSpaceFailures: 0, lastSyncMs: 0 };
+
+  private constructor(
+    private readonly opts: Required<Omit<WalOptions, "onSync" | "metadata">> & Pick<WalOptions, "onSync">,
+    private readonly metadata: Uint8Array,
+    private segments: Segment[],
+    private fh: FileHandle,
+    /** Offset just after the last durable record of the current segment. */
+    private offset: number,
+    private last: number,
+    private hardState: HardState | undefined,
+    private snapshot: SnapshotMarker | undefined,
+  ) {}
+
+  /**
+   * Opens the log in `dir`, creating it when there is none, and reads every segment back.
+   * A torn tail of the last segment is cut off (logged, and reported in `replay.truncatedTail`);
+   * a bad record anywhere else throws `CorruptRecordError` (file, offset); a missing segment or
+   * an index gap not bridged by a snapshot marker throws `WalInconsistentError`.
+   */
+  static async open(options: WalOptions): Promise<{ wal: Wal; replay: WalReplay }> {
+    const opts = {
+      dir: options.dir,
+      segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
+      dataTerm: options.dataTerm ?? 1,
+      fsync: options.fsync ?? true,
+      logger: options.logger ?? silentLogger,
+      onSync: options.onSync,
+    };
+    if (!(opts.segmentBytes > 0))
+      throw new RangeError(`Wal.open: segmentBytes must be positive, got ${opts.segmentBytes}`);
+    await mkdir(opts.dir, { recursive: true });
+    const names = await readdir(opts.dir);
+    for (const n of names)
+      if (n.endsWith(".wal.tmp")) {
+        await unlink(join(opts.dir, n));
+        opts.logger.warn("removed an unfinished WAL segment", { file: join(opts.dir, n) });
+      }
+    const found = sortedSegments(names);
+    if (found.length === 0) {
+      const metadata = options.metadata ?? new Uint8Array(0);
+      const seg = { seq: 0, firstIndex: 1, path: join(opts.dir, segmentName(0, 1)) };
+      const size = await writeSegmentHead(seg.path, metadata, undefined, undefined);
+      await fsyncDir(opts.dir);
+      const fh = await open(seg.path, "r+");
+      const wal = new Wal(opts, metadata, [seg], fh, size, 0, undefined, undefined);
+      return {
+        wal,
+        replay: {
+          metadata,
+          hardState: undefined,
+          snapshot: undefined,
+          entries: [],
+          truncatedTail: undefined,
+        },
+      };
+    }
+    for (let i = 1; i < found.length; i++)
+      if (found[i]!.seq !== found[i - 1]!.seq + 1)
+        throw new WalInconsistentError(
+          `storage: WAL segment missing between ${found[i - 1]!.name} and ${found[i]!.name} in ${opts.dir}`,
+        );
+
+    let metadata: Uint8Array | undefined;
+    let hardState: HardState | undefined;
+    let snapshot: SnapshotMarker | undefined;
+    let entries: WalEntry[] = [];
+    let truncatedTail: WalReplay["truncatedTail"];
+    let lastEnd = 0;
+    const segments: Segment[] = found.map((s) => ({
+      seq: s.seq,
+      firstIndex: s.firstIndex,
+      path: join(opts.dir, s.name),
+    }));
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const isLast = i === segments.length - 1;
+      const buf = await readFile(seg.path);
+      const scanned = scanSegment(buf, seg.path, isLast);
+      for (const r of scanned.records) {
+        try {
+          switch (r.type) {
+            case RecordType.Metadata:
+              metadata ??= Uint8Array.prototype.slice.call(r.payload);
+              break;
+            case RecordType.HardState:
+              hardState = readHardState(r.payload);
+              break;
+            case RecordType.Snapshot: {
+              snapshot = readSnapshotMarker(r.payload);
+              break;
+            }
+            case RecordType.Entry: {
+              const e = readEntry(r.payload);
+              const first = entries[0]?.index;
+              const lastIndex = entries.length ? entries[entries.length - 1]!.index : undefined;
+              if (first === undefined || lastIndex === undefined) entries.push(e);
+              else if (e.index === lastIndex + 1) entries.push(e);
+              else if (e.index <= lastIndex) {
+                if (e.index <= first) entries = [e];
+                else {
+                  entries.length = e.index - first;
+                  entries.push(e);
+                }
+              } else if (
+                snapshot !== undefined &&
+                e.index === snapshot.index + 1 &&
+                snapshot.index > lastIndex
+              )
+                entries = [e];
+              else
+                throw new WalInconsistentError(
+                  `storage: WAL index gap in ${seg.path} at byte offset ${r.offset}: entry ${e.index} after ${lastIndex}`,
+                );
+              break;
+            }
+          }
+        } catch (err) {
+          if (err instanceof WalInconsistentError) throw err;
+          throw new CorruptRecordError(seg.path, r.offset, (err as Error).message);
+        }
+      }
+      if (scanned.torn) {
+        const bytes = buf.length - scanned.end;
+        const fh = await open(seg.path, "r+");
+        try {
+          await fh.truncate(scanned.end);
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        truncatedTail = { file: seg.path, offset: scanned.end, bytes };
+        opts.logger.warn("WAL: cut off a torn tail (an unfinished last write)", {
+          file: seg.path,
+          offset: scanned.end,
+          bytes,
+          reason: scanned.torn.reason,
+        });
+      }
+      if (isLast) lastEnd = scanned.end;
+    }
+    const lastIndex = Math.max(entries.length ? entries[entries.length - 1]!.index : 0, snapshot?.index ?? 0);
+    const fh = await open(segments[segments.length - 1]!.path, "r+");
+    const meta = metadata ?? options.metadata ?? new Uint8Array(0);
+    const wal = new Wal(opts, meta, segments, fh, lastEnd, lastIndex, hardState, snapshot);
+    return { wal, replay: { metadata: meta, hardState, snapshot, entries, truncatedTail } };
+  }
+
+  /** Index of the last entry in the log (or of the last snapshot marker, if later); 0 if none. */
+  get lastIndex(): number {
+    return this.last;
+  }
+
+  /** Counters for /metrics and benchmarks. */
+  stats(): WalStats {
+    return { ...this.counters, segments: this.segments.length };
+  }
+
+  /** Paths of the live segment files, oldest first. */
+  segmentFiles(): string[] {
+    return this.segments.map((s) => s.path);
+  }
+
+  /**
+   * Appends `data` as the next entry (index = last index + 1, term = `dataTerm`) and resolves
+   * with its index once it is durable. Rejects with `NoSpaceError` on a full disk (the entry is
+   * not in the log and its index is not used).
+   */
+  appendData(data: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => this.enqueue({ kind: "data", data, resolve, reject }));
+  }
+
+  /**
+   * Appends Raft entries and/or a hard state; resolves (with the new last index) once durable.
+   * Entries must be index-contiguous; the first may be at or below the last index (overwrite).
+   */
+  save(entries: readonly WalEntry[], hardState?: HardState): Promise<number> {
+    for (let i = 1; i < entries.length; i++)
+      if (entries[i]!.index !== entries[i - 1]!.index + 1)
+        return Promise.reject(new RangeError(`Wal.save: entries not contiguous at ${entries[i]!.index}`));
+    if (
+      entries.length &&
+      entries[0]!.index > this.last + 1 &&
+      entries[0]!.index !== (this.snapshot?.index ?? -1) + 1
+    )
+      return Promise.reject(
+        new RangeError(`Wal.save: entry ${entries[0]!.index} leaves a gap after ${this.last}`),
+      );
+    return new Promise((resolve, reject) =>
+      this.enqueue({ kind: "save", entries, hardState, resolve, reject }),
+    );
+  }
+
+  /**
+   * Records that a snapshot up to `marker.index` is durable (write the snapshot file first).
+   * Entries may then continue at `marker.index + 1` even past a gap (a follower's snapshot).
+   */
+  saveSnapshotMarker(marker: SnapshotMarker): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.enqueue({ kind: "snapshot", marker, resolve: () => resolve(), reject }),
+    );
+  }
+
+  /**
+   * Deletes whole segments holding only entries at or below `index` (never the current one).
+   * Call it only after a snapshot covering `index` is durable.
+   */
+  async releaseTo(index: number): Promise<number> {
+    const removed: Segment[] = [];
+    while (this.segments.length > 1 && this.segments[1]!.firstIndex - 1 <= index)
+      removed.push(this.segments.shift()!);
+    // Oldest first, so a crash in between leaves a gap-free run of segments.
+    for (const seg of removed) {
+      await unlink(seg.path);
+      this.opts.logger.info("WAL: released a segment covered by a snapshot", {
+        file: seg.path,
+        snapshotIndex: index,
+      });
+    }
+    if (removed.length) await fsyncDir(this.opts.dir);
+    return removed.length;
+  }
+
+  /** Waits for queued appends, then closes the current segment. Later appends reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle();
+    await this.fh.close();
+  }
+
+  private idle(): Promise<void> {
+    if (!this.flushing && !this.scheduled && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private enqueue(item: Item): void {
+    if (this.closed) return item.reject(new WalClosedError());
+    if (this.failed) return item.reject(this.failed);
+    this.queue.push(item);
+    if (!this.flushing && !this.scheduled) {
+      this.scheduled = true;
+      // Start on the next microtask so appends made in the same tick share the first write.
+      queueMicrotask(() => {
+        this.scheduled = false;
+        void this.flushLoop();
+      });
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const indexes = await this.writeBatch(batch);
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(indexes[i]!);
+      } catch (err) {
+        for (const item of batch) item.reject(err);
+      }
+    }
+    this.flushing = false;
+    const waiters = this.drained;
+    this.drained = [];
+    for (const w of waiters) w();
+  }
+
+  /** Encodes, writes and syncs one batch; returns each item's resulting index. */
+  private async writeBatch(batch: Item[]): Promise<number[]> {
+    if (this.failed) throw this.failed;
+    if (this.offset >= this.opts.segmentBytes) await this.cut();
+
+    let size = 0;
+    for (const it of batch) {
+      if (it.kind === "data") size += entryRecordBytes({ index: 0, term: 0, type: 0, data: it.data });
+      else if (it.kind === "save") {
+        for (const e of it.entries) size += entryRecordBytes(e);
+        if (it.hardState) size += HARD_STATE_RECORD_BYTES;
+      } else size += SNAPSHOT_RECORD_BYTES;
+    }
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    let last = this.last;
+    let hardState = this.hardState;
+    let snapshot = this.snapshot;
+    const indexes: number[] = [];
+    for (const it of batch) {
+      if (it.kind === "data") {
+        last += 1;
+        at = writeEntry(buf, at, { index: last, term: this.opts.dataTerm, type: 0, data: it.data });
+      } else if (it.kind === "save") {
+        for (const e of it.entries) {
+          at = writeEntry(buf, at, e);
+          last = e.index;
+        }
+        if (it.hardState) {
+          at = writeHardState(buf, at, it.hardState);
+          hardState = it.hardState;
+        }
+      } else {
+        at = writeSnapshotMarker(buf, at, it.marker);
+        snapshot = it.marker;
+        if (it.marker.index > last) last = it.marker.index;
+      }
+      indexes.push(last);
+    }
+
+    const path = this.segments[this.segments.length - 1]!.path;
+    try {
+      await writeFully(this.fh, buf, this.offset);
+    } catch (err) {
+      await this.cutBack(path, err);
+      throw err; // not reached: cutBack always throws
+    }
+    if (this.opts.fsync) {
+      const t0 = performance.now();
+      try {
+        await this.fh.datasync();
+      } catch (err) {
+        // After a failed fsync the page cache state is unknown; retrying is not safe.
+        this.failed = new WalFailedError(`storage: fdatasync of ${path} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+        throw this.failed;
+      }
+      const ms = performance.now() - t0;
+      this.counters.syncs++;
+      this.counters.lastSyncMs = ms;
+      this.opts.onSync?.(ms, batch.length);
+    }
+    this.offset += buf.length;
+    this.counters.records += batch.length;
+    this.counters.bytes += buf.length;
+    this.last = last;
+    this.hardState = hardState;
+    this.snapshot = snapshot;
+    return indexes;
+  }
+
+  /** After a failed write: cut the segment back to the last good offset, then rethrow typed. */
+  private async cutBack(path: string, err: unknown): Promise<never> {
+    try {
+      await this.fh.truncate(this.offset);
+    } catch (truncErr) {
+      this.failed = new WalFailedError(
+        `storage: could not cut ${path} back to offset ${this.offset} after a failed write: ${(truncErr as Error).message}`,
+        { cause: err },
+      );
+      throw this.failed;
+    }
+    if (isNoSpace(err)) {
+      this.counters.noSpaceFailures++;
+      throw new NoSpaceError(path, err);
+    }
+    this.failed = new WalFailedError(`storage: write to ${path} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
+    throw this.failed;
+  }
+
+  /** Starts a new segment: head records to a temp file, fsync, rename, fsync the directory. */
+  private async cut(): Promise<void> {
+    const prev = this.segments[this.segments.length - 1]!;
+    const seg = {
+      seq: prev.seq + 1,
+      firstIndex: this.last + 1,
+      path: join(this.opts.dir, segmentName(prev.seq + 1, this.last + 1)),
+    };
+    try {
+      await writeSegmentHead(seg.path, this.metadata, this.hardState, this.snapshot);
+      await fsyncDir(this.opts.dir);
+    } catch (err) {
+      if (isNoSpace(err)) {
+        this.counters.noSpaceFailures++;
+        throw new NoSpaceError(seg.path, err);
+      }
+      throw err;
+    }
+    const fh = await open(seg.path, "r+");
+    await this.fh.close();
+    this.fh = fh;
+    this.segments.push(seg);
+    this.offset = (await fh.stat()).size;
+    this.opts.logger.info("WAL: started a new segment", { file: seg.path, firstIndex: seg.firstIndex });
+  }
+}
+
+/** Writes all of `buf` at `position`, looping over short writes. */
+async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error("write returned 0 bytes"), { code: "EIO" });
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Creates a segment whose head repeats metadata, hard state and snapshot marker, atomically:
+ * written to `<path>.tmp`, fsynced, renamed (the caller fsyncs the directory). Returns its size.
+ */
+async function writeSegmentHead(
+  path: string,
+  metadata: Uint8Array,
+  hardState: HardState | undefined,
+  snapshot: SnapshotMarker | undefined,
+): Promise<number> {
+  const size =
+    HEADER_BYTES +
+    metadata.byteLength +
+    (hardState ? HARD_STATE_RECORD_BYTES : 0) +
+    (snapshot ? SNAPSHOT_RECORD_BYTES : 0);
+  const buf = Buffer.alloc(size);
+  let at = writeMetadata(buf, 0, metadata);
+  if (snapshot) at = writeSnapshotMarker(buf, at, snapshot);
+  if (hardState) writeHardState(buf, at, hardState);
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, "w");
+  try {
+    await writeFully(fh, buf, 0);
+    await fh.datasync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  return size;
+}
