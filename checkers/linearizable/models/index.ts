@@ -1,0 +1,37 @@
+/**
+ * The model registry: models by name for `--model`. Add a model by calling
+ * `registerModel(name, factory)` (e.g. from a workload) or by adding it to `builtins` below.
+ */
+import type { Model } from "../types.js";
+import { kvModel } from "./kv.js";
+import { casRegisterModel, rwRegisterModel } from "./register.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModel = Model<any, any, any>;
+
+const builtins: Record<string, () => AnyModel> = {
+  register: rwRegisterModel,
+  "cas-register": casRegisterModel,
+  kv: kvModel,
+};
+
+const registry = new Map<string, () => AnyModel>(Object.entries(builtins));
+
+/** Adds (or replaces) a model under a name. */
+export function registerModel(name: string, factory: () => AnyModel): void {
+  registry.set(name, factory);
+}
+
+/** The model of that name; throws, listing the known names, if there is none. */
+export function getModel(name: string): AnyModel {
+  const f = registry.get(name);
+  if (!f) throw new Error(`unknown model "${name}" (known: ${modelNames().join(", ")})`);
+  return f();
+}
+
+/** The names of the registered models. */
+export function modelNames(): string[] {
+  return [...registry.keys()];
+}
+
+export { kvModel, casRegisterModel, rwRegisterModel };

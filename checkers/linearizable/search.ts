@@ -1,0 +1,242 @@
+/**
+ * The WGL search (Wing & Gong, with Lowe's cache; the algorithm Porcupine uses) over one
+ * partition.
+ *
+ * The history is a doubly linked list of call and return entries in real-time order. The
+ * search walks the list from its head: a call entry whose operation the model accepts in
+ * the current state is "lifted" (its call and return entries are unlinked, the op is pushed
+ * on a stack, the state advances) unless the resulting (linearized set, state) pair was
+ * seen before; reaching a return entry means the op it belongs to could not be placed
+ * before its own return, so the search backtracks: pops the last op, "unlifts" it and tries
+ * the next entry after its call. The history is linearizable when every `ok` op has been
+ * placed (ops that may not have happened, `info`/pending, need not be: their returns sit at
+ * +infinity and constrain nothing).
+ *
+ * Everything is on integer ids and typed arrays: the linked list in Int32Arrays, the
+ * linearized set as a Uint32Array bitset hashed incrementally (Zobrist: a random 32-bit
+ * word per op, XORed in and out), the cache as an open-addressing hash table over flat
+ * typed arrays. Per step the only allocation is what the model's `step` makes.
+ */
+import type { Validity } from "./types.js";
+
+export interface SearchProblem<S, I, O> {
+  /** Number of ops (local ids 0..n-1). */
+  n: number;
+  inputs: readonly I[];
+  outputs: readonly O[];
+  /** 1 for ops that must be placed (ok), 0 for ops that may be left out (info/pending). */
+  mustPlace: Uint8Array;
+  /** Entries in real-time order: 2·id for a call, 2·id+1 for a return; length 2n. */
+  order: Int32Array;
+  init: S;
+  step: (state: S, input: I, output: O) => S | null;
+  hash: (state: S) => number;
+  equal: (a: S, b: S) => boolean;
+  /** `performance.now()` value after which the search gives up (Infinity: never). */
+  deadline: number;
+  /** Budget for the cache, estimated bytes. */
+  memoryBudget: number;
+}
+
+export interface SearchOutcome<S> {
+  valid: Validity;
+  reason?: string;
+  /** Cache entries made (distinct configurations reached). */
+  explored: number;
+  /** The deepest linearization reached (local ids in order). */
+  best: Int32Array;
+  /** The state after it. */
+  bestState: S;
+}
+
+/** Deterministic Zobrist words (xorshift32 from a fixed seed), shared and grown on demand. */
+let zobrist = new Int32Array(0);
+function zobristWords(n: number): Int32Array {
+  if (zobrist.length >= n) return zobrist;
+  const next = new Int32Array(Math.max(n, zobrist.length * 2, 1024));
+  let x = 0x9e3779b9 | 0;
+  for (let i = 0; i < next.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    next[i] = x;
+  }
+  zobrist = next;
+  return next;
+}
+
+function mixState(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return h ^ (h >>> 16);
+}
+
+export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
+  const { n, inputs, outputs, mustPlace, order, step, hash, equal, deadline } = p;
+  const HEAD = 2 * n;
+  const TAIL = 2 * n + 1;
+  const next = new Int32Array(2 * n + 2);
+  const prev = new Int32Array(2 * n + 2);
+  let last = HEAD;
+  for (let k = 0; k < order.length; k++) {
+    const e = order[k]!;
+    next[last] = e;
+    prev[e] = last;
+    last = e;
+  }
+  next[last] = TAIL;
+  prev[TAIL] = last;
+  next[TAIL] = -1;
+  prev[HEAD] = -1;
+
+  const zob = zobristWords(n);
+  const words = (n + 31) >>> 5;
+  const bits = new Uint32Array(words);
+  let remaining = 0;
+  for (let i = 0; i < n; i++) remaining += mustPlace[i]!;
+
+  // --- the cache: open addressing over (hash, bitset, state) ---
+  const bytesPerEntry = words * 4 + 32;
+  const maxEntries = Math.max(16, Math.floor(p.memoryBudget / bytesPerEntry));
+  let cap = 1024; // table slots, power of two
+  let table = new Int32Array(cap).fill(-1);
+  let entryCap = 512;
+  let eHash = new Int32Array(entryCap);
+  let eBits = new Uint32Array(entryCap * words);
+  const eState: S[] = [];
+  let size = 0;
+
+  function grow(): void {
+    cap *= 2;
+    table = new Int32Array(cap).fill(-1);
+    const mask = cap - 1;
+    for (let e = 0; e < size; e++) {
+      let slot = eHash[e]! & mask;
+      while (table[slot] !== -1) slot = (slot + 1) & mask;
+      table[slot] = e;
+    }
+  }
+
+  /** Inserts (bits, state) under h unless present; true if inserted. */
+  function insert(h: number, state: S): boolean {
+    const mask = cap - 1;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === -1) break;
+      if (eHash[e] === h) {
+        let same = true;
+        const base = e * words;
+        for (let w = 0; w < words; w++)
+          if (eBits[base + w] !== bits[w]) {
+            same = false;
+            break;
+          }
+        if (same && equal(eState[e]!, state)) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (size === entryCap) {
+      entryCap *= 2;
+      const nh = new Int32Array(entryCap);
+      nh.set(eHash);
+      eHash = nh;
+      const nb = new Uint32Array(entryCap * words);
+      nb.set(eBits);
+      eBits = nb;
+    }
+    const e = size++;
+    eHash[e] = h;
+    eBits.set(bits, e * words);
+    eState[e] = state;
+    table[slot] = e;
+    if (size * 2 > cap) grow();
+    return true;
+  }
+
+  const stackOp = new Int32Array(n);
+  const stackState: S[] = new Array<S>(n);
+  let depth = 0;
+  let state = p.init;
+  let z = 0;
+  // The deepest point: saved lazily (copied when the search first backtracks from it).
+  let best = new Int32Array(0);
+  let bestDepth = 0;
+  let bestSaved = true;
+  let bestState = state;
+  let iter = 0;
+
+  const outcome = (valid: Validity, reason?: string): SearchOutcome<S> => {
+    if (!bestSaved) best = stackOp.slice(0, bestDepth);
+    return { valid, reason, explored: size, best, bestState };
+  };
+
+  let entry = next[HEAD]!;
+  for (;;) {
+    if (remaining === 0) {
+      bestDepth = depth;
+      bestState = state;
+      bestSaved = false;
+      return outcome(true);
+    }
+    if ((++iter & 0x3fff) === 0 && performance.now() > deadline) return outcome("unknown", "timeout");
+    if ((entry & 1) === 0) {
+      const i = entry >>> 1;
+      const ns = step(state, inputs[i]!, outputs[i]!);
+      if (ns !== null) {
+        const w = i >>> 5;
+        const bit = 1 << (i & 31);
+        bits[w]! |= bit;
+        const nz = z ^ zob[i]!;
+        if (insert(nz ^ mixState(hash(ns)), ns)) {
+          if (size > maxEntries) return outcome("unknown", "memory");
+          stackOp[depth] = i;
+          stackState[depth] = state;
+          depth++;
+          state = ns;
+          z = nz;
+          remaining -= mustPlace[i]!;
+          // lift: unlink the call and the return entries
+          const c = entry;
+          const r = c + 1;
+          next[prev[c]!] = next[c]!;
+          prev[next[c]!] = prev[c]!;
+          next[prev[r]!] = next[r]!;
+          prev[next[r]!] = prev[r]!;
+          if (depth > bestDepth) {
+            bestDepth = depth;
+            bestState = state;
+            bestSaved = false;
+          }
+          entry = next[HEAD]!;
+          continue;
+        }
+        bits[w]! &= ~bit;
+      }
+      entry = next[entry]!;
+    } else if (entry === TAIL) {
+      // Only reachable if every remaining entry is a call, which cannot happen; be safe.
+      return outcome("unknown", "internal: reached the end of the entry list");
+    } else {
+      if (depth === 0) return outcome(false);
+      if (!bestSaved && depth === bestDepth) {
+        best = stackOp.slice(0, depth);
+        bestSaved = true;
+      }
+      depth--;
+      const i = stackOp[depth]!;
+      state = stackState[depth]!;
+      bits[i >>> 5]! &= ~(1 << (i & 31));
+      z ^= zob[i]!;
+      remaining += mustPlace[i]!;
+      // unlift: relink the return, then the call
+      const c = 2 * i;
+      const r = c + 1;
+      next[prev[r]!] = r;
+      prev[next[r]!] = r;
+      next[prev[c]!] = c;
+      prev[next[c]!] = c;
+      entry = next[c]!;
+    }
+  }
+}
