@@ -1,0 +1,275 @@
+/**
+ * The local provider's cluster: members as child processes (see ./provider.ts for how it is
+ * started), with the capabilities the machine allows — Killable and Pausable always (signals),
+ * Net when members live in network namespaces (root on Linux), Clock for the reference server
+ * when asked for and libfaketime is installed. Teardown kills every process group, deletes the
+ * namespaces, links and rules recorded in the state file, and unregisters the run.
+ */
+import { writeFileSync, renameSync } from "node:fs";
+import type {
+  Clock,
+  Grudge,
+  Killable,
+  Net,
+  Pausable,
+  PartitionOptions,
+  Capabilities,
+  CapabilityName,
+} from "../../api/capabilities.js";
+import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
+import type { MemberProcess } from "./member.js";
+import { deleteRule, undoNetwork, type NetLayout } from "./netns.js";
+import { run } from "./sh.js";
+import { unregisterActive, writeState, type IptablesRecord, type LocalState } from "./state.js";
+import { memberStatus } from "./status.js";
+
+export interface LocalClusterParts {
+  state: LocalState;
+  resultsRoot: string;
+  members: Map<string, MemberProcess>;
+  infos: Map<string, NodeInfo>;
+  net?: NetLayout;
+  /** node → faketime control file, when the Clock capability is on. */
+  faketimeFiles?: Map<string, string>;
+  version: string;
+  log: (line: string) => void;
+  unavailable: Partial<Record<CapabilityName, string>>;
+}
+
+export class LocalCluster implements Cluster {
+  readonly nodes: readonly string[];
+  readonly capabilities: Capabilities;
+  readonly unavailable: Partial<Record<CapabilityName, string>>;
+  private tornDown = false;
+  private added: IptablesRecord[] = [];
+  private grudge: Record<string, string[]> = {};
+
+  constructor(private readonly p: LocalClusterParts) {
+    this.nodes = [...p.members.keys()];
+    this.unavailable = { ...p.unavailable };
+    const caps: Capabilities = { killable: this.killable(), pausable: this.pausable() };
+    if (p.net) caps.net = this.netCapability(p.net);
+    if (p.faketimeFiles) caps.clock = this.clockCapability(p.faketimeFiles);
+    this.capabilities = caps;
+    for (const [node, m] of p.members) {
+      m.onUnexpectedExit = (code, signal) =>
+        p.log(`member ${node} exited unexpectedly (code ${code}, signal ${signal})`);
+    }
+  }
+
+  private member(node: string): MemberProcess {
+    const m = this.p.members.get(node);
+    if (!m) throw new HarnessError(`no member named ${node} (members: ${this.nodes.join(", ")})`);
+    return m;
+  }
+
+  private save(): void {
+    writeState(this.p.state);
+  }
+
+  node(name: string): NodeInfo {
+    const i = this.p.infos.get(name);
+    if (!i) throw new HarnessError(`no member named ${name} (members: ${this.nodes.join(", ")})`);
+    return i;
+  }
+
+  clientEndpoints(node: string): string[] {
+    return this.node(node).clientEndpoints;
+  }
+
+  logTail(node: string, lines = 15): string {
+    return this.member(node).logTail(lines);
+  }
+
+  async serverVersion(): Promise<string> {
+    return this.p.version;
+  }
+
+  /** Pids of running members (for tests and the cleanup check). */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.p.members].map(([n, m]) => [n, m.pid]));
+  }
+
+  async waitHealthy(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const last = new Map<string, string>();
+    for (;;) {
+      const dead = this.nodes.filter((n) => !this.member(n).running);
+      if (dead.length > 0) {
+        throw new HarnessError(
+          `member${dead.length > 1 ? "s" : ""} ${dead.join(", ")} exited while starting:\n` +
+            dead.map((n) => `--- ${n} (last log lines) ---\n${this.logTail(n)}`).join("\n"),
+        );
+      }
+      const leaders = new Set<string>();
+      let answered = 0;
+      await Promise.all(
+        this.nodes.map(async (n) => {
+          try {
+            const s = await memberStatus(this.clientEndpoints(n)[0]!, 1000);
+            if (s.leader === "0" || s.leader === "") last.set(n, "answers, but knows no leader");
+            else {
+              leaders.add(s.leader);
+              answered++;
+              last.delete(n);
+            }
+          } catch (err) {
+            last.set(n, err instanceof Error ? err.message : String(err));
+          }
+        }),
+      );
+      if (answered === this.nodes.length && leaders.size === 1) {
+        this.p.log(`cluster healthy: ${this.nodes.length} members, leader ${[...leaders][0]}`);
+        return;
+      }
+      if (Date.now() > deadline) {
+        const bad = this.nodes.filter((n) => last.has(n));
+        const detail = (bad.length ? bad : this.nodes)
+          .map(
+            (n) =>
+              `--- ${n}: ${last.get(n) ?? "disagrees on the leader"}; last log lines ---\n${this.logTail(n)}`,
+          )
+          .join("\n");
+        throw new HarnessError(
+          `cluster not healthy after ${Math.round(timeoutMs / 1000)} s (no agreed leader):\n${detail}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  private killable(): Killable {
+    return {
+      kill: async (node) => {
+        const m = this.member(node);
+        await m.kill();
+        delete this.p.state.processes[node];
+        this.save();
+        this.p.log(`killed ${node}`);
+      },
+      start: async (node) => {
+        const m = this.member(node);
+        if (m.running) return;
+        this.p.state.processes[node] = m.start();
+        this.save();
+        this.p.log(`restarted ${node} (pid ${m.pid})`);
+      },
+      isRunning: (node) => this.member(node).running,
+    };
+  }
+
+  private pausable(): Pausable {
+    return {
+      pause: async (node) => {
+        this.member(node).pause();
+        this.p.log(`paused ${node}`);
+      },
+      resume: async (node) => {
+        this.member(node).resume();
+        this.p.log(`resumed ${node}`);
+      },
+      isPaused: (node) => this.member(node).paused,
+    };
+  }
+
+  private netCapability(net: NetLayout): Net {
+    return {
+      partition: async (grudge: Grudge, opts: PartitionOptions = {}) => {
+        const p = opts.probability;
+        if (p !== undefined && !(p > 0 && p <= 1))
+          throw new HarnessError(`partition probability must be in (0, 1], got ${p}`);
+        for (const [node, peers] of Object.entries(grudge)) {
+          const ns = net.netns[node];
+          if (!ns) throw new HarnessError(`grudge names unknown member ${node}`);
+          for (const peer of peers) {
+            const ip = net.ips[peer];
+            if (!ip) throw new HarnessError(`grudge names unknown member ${peer}`);
+            const match =
+              p !== undefined && p < 1
+                ? ["-m", "statistic", "--mode", "random", "--probability", String(p)]
+                : [];
+            const r: IptablesRecord = { netns: ns, rule: ["INPUT", "-s", ip, ...match, "-j", "DROP"] };
+            this.p.state.iptables.push(r);
+            this.save();
+            await run(["ip", "netns", "exec", ns, "iptables", "-w", "-A", ...r.rule]);
+            this.added.push(r);
+            (this.grudge[node] ??= []).push(peer);
+          }
+        }
+        this.p.log(`partition ${JSON.stringify(grudge)}${p !== undefined ? ` p=${p}` : ""}`);
+      },
+      heal: async () => {
+        for (const r of [...this.added].reverse()) {
+          await deleteRule(r);
+          this.p.state.iptables = this.p.state.iptables.filter((x) => x !== r);
+          this.save();
+        }
+        if (this.added.length) this.p.log(`healed ${this.added.length} rule(s)`);
+        this.added = [];
+        this.grudge = {};
+      },
+      current: () => Object.fromEntries(Object.entries(this.grudge).map(([k, v]) => [k, [...new Set(v)]])),
+    };
+  }
+
+  private clockCapability(files: Map<string, string>): Clock {
+    const write = (node: string, offsetMs: number) => {
+      const f = files.get(node);
+      if (!f) throw new HarnessError(`no member named ${node}`);
+      const s = offsetMs / 1000;
+      writeFileSync(`${f}.tmp`, `${s >= 0 ? "+" : ""}${s}s\n`);
+      renameSync(`${f}.tmp`, f);
+    };
+    return {
+      bump: async (node, deltaMs) => {
+        write(node, deltaMs);
+        this.p.log(`clock ${node} ${deltaMs >= 0 ? "+" : ""}${deltaMs} ms`);
+      },
+      strobe: async (node, deltaMs, periodMs, durationMs) => {
+        const end = Date.now() + durationMs;
+        let on = false;
+        while (Date.now() < end && !this.tornDown) {
+          on = !on;
+          write(node, on ? deltaMs : 0);
+          await new Promise((r) => setTimeout(r, periodMs));
+        }
+        write(node, 0);
+      },
+      reset: async (node) => {
+        write(node, 0);
+        this.p.log(`clock ${node} reset`);
+      },
+    };
+  }
+
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    const log = this.p.log;
+    const errors: string[] = [];
+    await Promise.all(
+      [...this.p.members].map(async ([node, m]) => {
+        try {
+          await m.kill();
+          delete this.p.state.processes[node];
+        } catch (err) {
+          errors.push(`kill ${node}: ${String(err)}`);
+        }
+      }),
+    );
+    this.save();
+    errors.push(...(await undoNetwork(this.p.state, () => {})));
+    if (errors.length === 0) {
+      this.p.state.netns = [];
+      this.p.state.links = [];
+      this.p.state.iptables = [];
+      this.save();
+      unregisterActive(this.p.resultsRoot, this.p.state.runId);
+      log(
+        `teardown complete: ${this.nodes.length} member(s) stopped${this.p.net ? ", namespaces, links and rules removed" : ""}`,
+      );
+    } else {
+      log(`teardown left things behind (run \`gauntlet cleanup\`):\n  ${errors.join("\n  ")}`);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The local provider's state file: every process, network namespace, link, iptables rule and
+ * mount a run creates is recorded here *before* it is created, so that `gauntlet cleanup` can
+ * undo what a killed run left. Written atomically (temp file + rename) at `<runDir>/state.json`;
+ * a pointer `<resultsRoot>/.active/<runId>.json` lists runs not yet torn down.
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ProcessRecord {
+  pid: number;
+  /** Start time from /proc/<pid>/stat (clock ticks since boot), to tell a reused pid apart. */
+  start: string;
+}
+
+export interface IptablesRecord {
+  /** Namespace the rule lives in; undefined for the host. */
+  netns?: string;
+  /** The rule as given after `-A`/`-I <chain>`, e.g. ["INPUT", "-s", "10.77.3.12", "-j", "DROP"]. */
+  rule: string[];
+}
+
+export interface LocalState {
+  version: 1;
+  runId: string;
+  runDir: string;
+  /** The harness process that owns the run: cleanup leaves the run alone while it lives. */
+  harness: ProcessRecord;
+  processes: Record<string, ProcessRecord>;
+  netns: string[];
+  /** Host-side links (veths, the bridge), deleted after the namespaces. */
+  links: string[];
+  iptables: IptablesRecord[];
+  mounts: string[];
+}
+
+export function emptyState(runId: string, runDir: string, harness: ProcessRecord): LocalState {
+  return {
+    version: 1,
+    runId,
+    runDir,
+    harness,
+    processes: {},
+    netns: [],
+    links: [],
+    iptables: [],
+    mounts: [],
+  };
+}
+
+export function stateFile(runDir: string): string {
+  return join(runDir, "state.json");
+}
+
+export function activeDir(resultsRoot: string): string {
+  return join(resultsRoot, ".active");
+}
+
+export function writeState(state: LocalState): void {
+  const path = stateFile(state.runDir);
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n");
+  renameSync(tmp, path);
+}
+
+export function readState(runDir: string): LocalState {
+  return JSON.parse(readFileSync(stateFile(runDir), "utf8")) as LocalState;
+}
+
+export function registerActive(resultsRoot: string, runId: string, runDir: string): void {
+  mkdirSync(activeDir(resultsRoot), { recursive: true });
+  writeFileSync(join(activeDir(resultsRoot), `${runId}.json`), JSON.stringify({ runId, runDir }) + "\n");
+}
+
+export function unregisterActive(resultsRoot: string, runId: string): void {
+  rmSync(join(activeDir(resultsRoot), `${runId}.json`), { force: true });
+}
+
+export function listActive(resultsRoot: string): { runId: string; runDir: string; pointer: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(activeDir(resultsRoot));
+  } catch {
+    return [];
+  }
+  const out: { runId: string; runDir: string; pointer: string }[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const pointer = join(activeDir(resultsRoot), name);
+    try {
+      const p = JSON.parse(readFileSync(pointer, "utf8")) as { runId: string; runDir: string };
+      out.push({ ...p, pointer });
+    } catch {
+      out.push({ runId: name.replace(/\.json$/, ""), runDir: "", pointer });
+    }
+  }
+  return out;
+}
+
+/** The start time of a live process, or undefined when there is none with that pid. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime); the command name (field 2) may hold spaces, so split after ')'.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the recorded process still runs (same pid and same start time). */
+export function isAlive(p: ProcessRecord): boolean {
+  return processStart(p.pid) === p.start;
+}
+
+export function selfRecord(): ProcessRecord {
+  return { pid: process.pid, start: processStart(process.pid) ?? "" };
+}

@@ -1,0 +1,96 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { localProvider } from "../../../harness/providers/local/provider.js";
+import type { LocalCluster } from "../../../harness/providers/local/cluster.js";
+import { memberStatus } from "../../../harness/providers/local/status.js";
+import { etcd, isRoot } from "../../support/env.js";
+import { leftovers, newRunId } from "./leftovers.js";
+
+const root = mkdtempSync(join(tmpdir(), "gauntlet-local-test-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function startEtcd(namespaces: boolean) {
+  const runId = newRunId();
+  const runDir = join(root, runId);
+  const lines: string[] = [];
+  const cluster = (await localProvider.start(
+    { nodes: 3, runDir, runId, log: (l) => lines.push(l) },
+    { server: "etcd", resultsRoot: root, namespaces },
+  )) as LocalCluster;
+  return { runId, runDir, cluster, lines };
+}
+
+describe.skipIf(!etcd.ok)(`local provider with etcd (${etcd.why})`, () => {
+  it("starts 3 members on loopback, reaches a leader, and tears down without leftovers", async () => {
+    const { runId, runDir, cluster } = await startEtcd(false);
+    const pids = Object.values(cluster.pids()).filter((p): p is number => p !== undefined);
+    try {
+      expect(pids).toHaveLength(3);
+      await cluster.waitHealthy(20_000);
+      expect(cluster.clientEndpoints("n1")[0]).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(cluster.capabilities.net).toBeUndefined();
+      expect(cluster.unavailable.net).toMatch(/turned off/);
+      const st = JSON.parse(readFileSync(join(runDir, "state.json"), "utf8"));
+      expect(Object.keys(st.processes)).toEqual(["n1", "n2", "n3"]);
+      expect(await cluster.serverVersion()).toMatch(/etcd Version: 3\./);
+    } finally {
+      await cluster.teardown();
+    }
+    expect(leftovers(runId, pids)).toEqual([]);
+    expect(readFileSync(join(runDir, "nodes", "n1", "server.log"), "utf8").length).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!etcd.ok || !isRoot.ok)(
+  `local provider with etcd in namespaces (${etcd.why}; ${isRoot.why})`,
+  () => {
+    it("runs each member in its own namespace; partitions and heals; kill/restart; nothing left behind", async () => {
+      const { runId, cluster } = await startEtcd(true);
+      const pids = Object.values(cluster.pids()).filter((p): p is number => p !== undefined);
+      try {
+        await cluster.waitHealthy(20_000);
+        const ep1 = cluster.clientEndpoints("n1")[0]!;
+        expect(ep1).toMatch(/^10\.77\.\d+\.11:2379$/);
+        expect(leftovers(runId).some((l) => l.startsWith("netns"))).toBe(true);
+        const net = cluster.capabilities.net!;
+        // Isolate n1: it loses the leader (or, if it led, the others elect a new one).
+        await net.partition({ n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] });
+        expect(net.current()).toEqual({ n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] });
+        const n2ip = cluster.node("n2").host;
+        const rules = () =>
+          execFileSync("ip", ["netns", "exec", `gauntlet-${runId}-n1`, "iptables", "-S", "INPUT"], {
+            encoding: "utf8",
+          });
+        expect(rules()).toContain(`-s ${n2ip}/32 -j DROP`);
+        // n2 can no longer reach n1's peer port; the harness (host) still reaches n1.
+        const probe = spawnSync("ip", [
+          "netns",
+          "exec",
+          `gauntlet-${runId}-n2`,
+          process.execPath,
+          "-e",
+          `const s=require("net").connect(2380,"${cluster.node("n1").host}");s.on("connect",()=>process.exit(0));setTimeout(()=>process.exit(7),700)`,
+        ]);
+        expect(probe.status).toBe(7);
+        await memberStatus(ep1, 2000);
+        await net.heal();
+        expect(net.current()).toEqual({});
+        expect(rules()).not.toContain("DROP");
+        const killable = cluster.capabilities.killable!;
+        await killable.kill("n2");
+        expect(killable.isRunning("n2")).toBe(false);
+        await killable.start("n2");
+        await cluster.waitHealthy(20_000);
+        const s = await memberStatus(cluster.clientEndpoints("n2")[0]!);
+        expect(s.leader).not.toBe("0");
+        pids.push(...Object.values(cluster.pids()).filter((p): p is number => p !== undefined));
+      } finally {
+        await cluster.teardown();
+      }
+      expect(leftovers(runId, pids)).toEqual([]);
+    });
+  },
+);
