@@ -1,0 +1,143 @@
+/**
+ * Undo what a killed run left, from its state file: kill its member process groups (only
+ * processes whose pid and start time match the record), delete its iptables rules,
+ * namespaces and links, unmount its mounts, and drop its `.active/` pointer. A run whose
+ * harness process still lives is left alone unless `force` is set.
+ */
+import { existsSync } from "node:fs";
+import { undoNetwork } from "./netns.js";
+import { runIgnoring, GONE } from "./sh.js";
+import { isAlive, listActive, readState, unregisterActive, writeState, type LocalState } from "./state.js";
+
+export interface CleanupReport {
+  runId: string;
+  runDir: string;
+  /** "cleaned", "skipped: <why>", or "failed: <errors>". */
+  outcome: string;
+  removed: string[];
+}
+
+async function killRecorded(state: LocalState, removed: string[]): Promise<void> {
+  for (const [node, p] of Object.entries(state.processes)) {
+    if (!isAlive(p)) continue;
+    try {
+      process.kill(-p.pid, "SIGKILL");
+    } catch {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    for (let i = 0; i < 50 && isAlive(p); i++) await new Promise((r) => setTimeout(r, 100));
+    removed.push(`process ${node} (pid ${p.pid})`);
+  }
+  state.processes = {};
+}
+
+/** Cleans one run directory. */
+export async function cleanupRun(runDir: string, opts: { force?: boolean } = {}): Promise<CleanupReport> {
+  let state: LocalState;
+  try {
+    state = readState(runDir);
+  } catch (err) {
+    return {
+      runId: "?",
+      runDir,
+      outcome: `failed: cannot read ${runDir}/state.json: ${String(err)}`,
+      removed: [],
+    };
+  }
+  const base = { runId: state.runId, runDir };
+  if (!opts.force && isAlive(state.harness))
+    return {
+      ...base,
+      outcome: `skipped: its harness (pid ${state.harness.pid}) is still running (use --force)`,
+      removed: [],
+    };
+  const removed: string[] = [];
+  await killRecorded(state, removed);
+  const errors = await undoNetwork(state, (line) => removed.push(line.replace(/^removed /, "")));
+  for (const m of [...state.mounts].reverse()) {
+    try {
+      await runIgnoring(["umount", m], /not mounted|no mount point|No such file/i);
+      removed.push(`mount ${m}`);
+    } catch (err) {
+      errors.push(`umount ${m}: ${String(err)}`);
+    }
+  }
+  if (errors.length === 0) {
+    state.netns = [];
+    state.links = [];
+    state.iptables = [];
+    state.mounts = [];
+  }
+  if (existsSync(runDir)) writeState(state);
+  return { ...base, outcome: errors.length ? `failed: ${errors.join("; ")}` : "cleaned", removed };
+}
+
+/** Cleans every run listed in `<resultsRoot>/.active/` (or only `runId`). */
+export async function cleanupAll(
+  resultsRoot: string,
+  opts: { force?: boolean; runId?: string } = {},
+): Promise<CleanupReport[]> {
+  const reports: CleanupReport[] = [];
+  for (const a of listActive(resultsRoot)) {
+    if (opts.runId && a.runId !== opts.runId) continue;
+    if (!a.runDir || !existsSync(a.runDir)) {
+      unregisterActive(resultsRoot, a.runId);
+      reports.push({
+        runId: a.runId,
+        runDir: a.runDir,
+        outcome: "cleaned (run directory gone; pointer removed)",
+        removed: [],
+      });
+      continue;
+    }
+    const r = await cleanupRun(a.runDir, opts);
+    if (r.outcome === "cleaned") unregisterActive(resultsRoot, a.runId);
+    reports.push(r);
+  }
+  return reports;
+}
+
+/** Names of namespaces and links that look like Gauntlet's (for `cleanup --list`), owned by no active run. */
+export async function strayNames(resultsRoot: string): Promise<string[]> {
+  const { run } = await import("./sh.js");
+  const owned = new Set<string>();
+  for (const a of listActive(resultsRoot)) {
+    try {
+      const s = readState(a.runDir);
+      s.netns.forEach((n) => owned.add(n));
+      s.links.forEach((l) => owned.add(l));
+    } catch {
+      /* unreadable: its names count as stray */
+    }
+  }
+  const out: string[] = [];
+  const ns = await run(["ip", "netns", "list"]).catch(() => "");
+  for (const line of ns.split("\n")) {
+    const name = line.split(" ")[0];
+    if (name && name.startsWith("gauntlet-") && !owned.has(name)) out.push(`netns ${name}`);
+  }
+  const links = await run(["ip", "-o", "link"]).catch(() => "");
+  for (const line of links.split("\n")) {
+    const m = /^\d+: (gt[a-z0-9]{6}[^:@]*)[@:]/.exec(line);
+    if (m && !owned.has(m[1]!)) out.push(`link ${m[1]}`);
+  }
+  return out;
+}
+
+/** Removes stray Gauntlet namespaces and links (names from `strayNames`). */
+export async function removeStrays(names: string[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const n of names) {
+    const [kind, name] = n.split(" ") as [string, string];
+    try {
+      await runIgnoring(kind === "netns" ? ["ip", "netns", "del", name] : ["ip", "link", "del", name], GONE);
+    } catch (err) {
+      errors.push(`${n}: ${String(err)}`);
+    }
+  }
+  return errors;
+}
