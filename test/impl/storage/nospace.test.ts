@@ -1,0 +1,94 @@
+/**
+ * Full disk, for real: the WAL on a 1 MiB tmpfs. On this kind of machine a full tmpfs fails
+ * write() with ENOSPC while fsync/close succeed, and small writes can still land in a page's
+ * slack, so the log must detect a full disk from write errors alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ServerStorage } from "../../../impl/storage/server-storage.js";
+import { NoSpaceError } from "../../../impl/storage/errors.js";
+import { isRoot } from "../../support/env.js";
+import { dec, enc, removeTempDirs, tempDir } from "./helpers.js";
+
+const value = (i: number): Uint8Array => enc(`v${i}:`.padEnd(1000, "x"));
+
+describe.skipIf(!isRoot.ok)(`full disk on a 1 MiB tmpfs (${isRoot.why})`, () => {
+  let mnt = "";
+  beforeAll(() => {
+    mnt = tempDir("gauntlet-nospace-");
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt]);
+  });
+  afterAll(() => {
+    if (mnt) execFileSync("umount", [mnt]);
+    removeTempDirs();
+  });
+
+  /** Fills the disk through the WAL with `concurrency` appenders; returns what was acknowledged. */
+  async function fill(storage: ServerStorage, concurrency: number, limit: number) {
+    const acked: string[] = [];
+    let rejected = 0;
+    let next = 0;
+    while (rejected < 3 * concurrency && next < limit) {
+      const batch = Array.from({ length: concurrency }, () => next++);
+      await Promise.all(
+        batch.map((i) =>
+          storage.append(value(i)).then(
+            () => acked.push(`v${i}`),
+            (err: unknown) => {
+              expect(err).toBeInstanceOf(NoSpaceError);
+              expect((err as NoSpaceError).code).toBe("ENOSPC");
+              rejected++;
+            },
+          ),
+        ),
+      );
+    }
+    return { acked, rejected, next };
+  }
+
+  for (const concurrency of [1, 16]) {
+    it(`C=${concurrency}: appends reject with NoSpaceError, nothing rejected is recovered, appends work again once space is freed`, async () => {
+      const dataDir = join(mnt, `c${concurrency}`);
+      mkdirSync(dataDir);
+      const filler = join(mnt, "filler");
+      writeFileSync(filler, Buffer.alloc(256 * 1024));
+      const { storage } = await ServerStorage.open({ dataDir, segmentBytes: 200 * 1024 });
+      const { acked, rejected, next } = await fill(storage, concurrency, 2000);
+      expect(rejected).toBeGreaterThan(0);
+      expect(acked.length).toBeGreaterThan(100);
+      expect(storage.stats().noSpaceFailures).toBeGreaterThan(0);
+
+      unlinkSync(filler); // free space
+      const afterIdx = await storage.append(value(next));
+      acked.push(`v${next}`);
+      expect(afterIdx).toBe(acked.length); // no index was used up by rejected writes
+      await storage.close();
+
+      const { storage: again, recovered } = await ServerStorage.open({ dataDir });
+      const got = recovered.entries.map((e) => dec(e.data).split(":")[0]);
+      expect(got).toEqual(acked);
+      expect(recovered.truncatedTail).toBeUndefined();
+      await again.close();
+      rmSync(dataDir, { recursive: true });
+    });
+  }
+
+  it("a snapshot on a full disk rejects with NoSpaceError and leaves no temp file", async () => {
+    const dataDir = join(mnt, "snap");
+    mkdirSync(dataDir);
+    const { storage } = await ServerStorage.open({ dataDir, snapshotCount: 1 });
+    expect(await storage.append(enc("one"))).toBe(1);
+    const filler = join(mnt, "filler2");
+    writeFileSync(filler, Buffer.alloc(700 * 1024));
+    await expect(storage.saveSnapshot(1, new Uint8Array(400 * 1024))).rejects.toBeInstanceOf(NoSpaceError);
+    expect(readdirSync(join(dataDir, "member", "snap"))).toEqual([]);
+    expect(storage.snapshotIndex).toBe(0);
+    unlinkSync(filler);
+    await storage.saveSnapshot(1, new Uint8Array(400 * 1024));
+    expect(storage.snapshotIndex).toBe(1);
+    await storage.close();
+    rmSync(dataDir, { recursive: true });
+  });
+});
