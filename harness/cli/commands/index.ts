@@ -1,5 +1,6 @@
 /** Every command of the `gauntlet` CLI, one module each. Add a command here and in docs/. */
 import type { CommandModule } from "yargs";
+import { checkCommand } from "./check.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [checkCommand];

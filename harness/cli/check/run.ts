@@ -1,0 +1,138 @@
+/**
+ * `gauntlet check`: read each input (streaming, validated), pick the model, run the
+ * linearizability checker, print a line (or a JSON object) per input, write HTML pages on
+ * request, and return the exit code: 3 if any input could not be checked (unreadable,
+ * malformed, a model that cannot read it), else 1 if any is not linearizable, else 2 if any is
+ * unknown, else 0. Every input is attempted, in order, whatever happened to the ones before.
+ */
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { HistoryError, readHistoryFile, type HistoryFormat } from "../../../checkers/history/index.js";
+import { check, modelNames } from "../../../checkers/linearizable/index.js";
+import { renderHtmlReport } from "../../../checkers/report/html.js";
+import { EXIT_ERROR, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID } from "../exit-codes.js";
+import { HtmlPaths } from "./html-paths.js";
+import { resolveInput } from "./inputs.js";
+import { guessModel } from "./model-guess.js";
+import { humanLines, jsonError, jsonObject, type Checked, type Failed } from "./output.js";
+
+export interface CheckArgs {
+  files: string[];
+  format: HistoryFormat | "auto";
+  /** Undefined: guess per input. */
+  model?: string;
+  json: boolean;
+  html?: string;
+  /** Seconds per input; 0 = no limit. */
+  timeout: number;
+}
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+export async function runCheck(args: CheckArgs, io: Io = consoleIo): Promise<number> {
+  if (args.model !== undefined && !modelNames().includes(args.model)) {
+    io.err(`gauntlet check: unknown model "${args.model}" (known: ${modelNames().join(", ")})`);
+    return EXIT_ERROR;
+  }
+  if (!(args.timeout >= 0)) {
+    io.err(`gauntlet check: --timeout must be a number of seconds >= 0 (0 = no limit), got ${args.timeout}`);
+    return EXIT_ERROR;
+  }
+  let htmlPaths: HtmlPaths | undefined;
+  if (args.html !== undefined) {
+    const isDir =
+      args.html.endsWith("/") ||
+      (await stat(args.html).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ));
+    htmlPaths = new HtmlPaths(args.html, args.files.length, isDir);
+  }
+
+  let errors = 0;
+  let invalid = 0;
+  let unknown = 0;
+  let valid = 0;
+  for (const file of args.files) {
+    const outcome = await checkOne(file, args, htmlPaths);
+    if ("message" in outcome) {
+      errors++;
+      io.err(`gauntlet check: ${outcome.message}`);
+      if (args.json) io.out(JSON.stringify(jsonError(outcome)));
+      continue;
+    }
+    const v = outcome.result.valid;
+    if (v === true) valid++;
+    else if (v === false) invalid++;
+    else unknown++;
+    if (args.json) io.out(JSON.stringify(jsonObject(outcome)));
+    else for (const line of humanLines(outcome)) io.out(line);
+  }
+  if (!args.json && args.files.length > 1) {
+    const parts = [`${valid} linearizable`, `${invalid} not`, `${unknown} unknown`];
+    if (errors) parts.push(`${errors} could not be checked`);
+    io.out(`${args.files.length} histories: ${parts.join(", ")}`);
+  }
+  if (errors) return EXIT_ERROR;
+  if (invalid) return EXIT_INVALID;
+  if (unknown) return EXIT_UNKNOWN;
+  return EXIT_VALID;
+}
+
+async function checkOne(
+  arg: string,
+  args: CheckArgs,
+  htmlPaths: HtmlPaths | undefined,
+): Promise<Checked | Failed> {
+  let label = arg;
+  try {
+    const input = await resolveInput(arg);
+    label = input.label;
+    const t0 = performance.now();
+    const { format, operations } = await readHistoryFile(input.path, { format: args.format });
+    const parseMs = performance.now() - t0;
+    const guess =
+      args.model === undefined
+        ? guessModel(format, operations)
+        : { model: args.model, why: "given by --model" };
+    const t1 = performance.now();
+    let result;
+    try {
+      result = check(operations, {
+        model: guess.model,
+        timeoutMs: args.timeout > 0 ? args.timeout * 1000 : undefined,
+      });
+    } catch (err) {
+      return {
+        label,
+        message: `${label}: the ${guess.model} model cannot check it: ${(err as Error).message}`,
+      };
+    }
+    const checkMs = performance.now() - t1;
+    const checked: Checked = {
+      label,
+      format,
+      model: guess.model,
+      modelWhy: guess.why,
+      events: operations.length,
+      parseMs,
+      checkMs,
+      result,
+    };
+    if (htmlPaths) {
+      const path = htmlPaths.pathFor(label);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, renderHtmlReport({ title: label, result, history: operations }));
+      checked.html = path;
+    }
+    return checked;
+  } catch (err) {
+    if (err instanceof HistoryError) return { label, message: err.message, line: err.line || undefined };
+    return { label, message: `${label}: ${(err as Error).message}` };
+  }
+}
