@@ -30,8 +30,11 @@ export interface Workload<G = unknown> {
   openClient(ctx: ClientContext): Promise<WorkloadClient>;
   /** Operations during the main phase (the runner bounds it by the time limit and rate). */
   generator: G;
-  /** Operations after faults are healed and the cluster settled (e.g. a final read of every key). */
-  finalGenerator?: G;
+  /**
+   * Operations after faults are healed and the cluster settled, given every key the main
+   * phase touched (e.g. a final read of each).
+   */
+  finalGenerator?(keys: readonly string[]): G;
   /** The workload's checker (usually composed: correctness + stats + latency). */
   checker: Checker;
   /** Workload options, stored in test.json. */
