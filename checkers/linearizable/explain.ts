@@ -30,9 +30,18 @@ export function describeOpAt(model: Model<any, any, any>, op: CheckOp): string {
 }
 
 function timeSpan(op: CheckOp): string {
-  if (!(op.call > 0) && !(op.ret > 0)) return "";
-  const ms = (t: number): string => (t === Infinity ? "∞" : `${(t / 1e6).toFixed(3)}ms`);
-  return `, t=${ms(op.call)}→${ms(op.ret)}`;
+  // Histories without clocks (Jepsen logs, EDN) use the line order as time: say nothing then.
+  if (op.call === op.invokeIndex && (op.ret === Infinity || op.ret === op.completeIndex)) return "";
+  return `, t=${formatNs(op.call)}→${formatNs(op.ret)}`;
+}
+
+/** 1234567 → "1.235ms". */
+export function formatNs(t: number): string {
+  if (t === Infinity) return "∞";
+  if (Math.abs(t) >= 1e9) return `${(t / 1e9).toFixed(3)}s`;
+  if (Math.abs(t) >= 1e6) return `${(t / 1e6).toFixed(3)}ms`;
+  if (Math.abs(t) >= 1e3) return `${(t / 1e3).toFixed(3)}µs`;
+  return `${t}ns`;
 }
 
 export function explain<S, I, O>(x: ExplainInput<S, I, O>): Counterexample {

@@ -79,7 +79,7 @@ export function checkOps(
     const t0 = performance.now();
     const key = group[0]?.key;
     const ids = group.map((op) => op.id);
-    if (performance.now() > deadline) {
+    if (performance.now() >= deadline) {
       partitions.push({
         key,
         valid: "unknown",
