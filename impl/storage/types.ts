@@ -63,6 +63,8 @@ export interface WalReplay {
 export interface WalStats {
   /** fdatasync calls made for appends. */
   syncs: number;
+  /** Batches written (each one write; with fsync on, one fdatasync). */
+  batches: number;
   /** Records made durable. */
   records: number;
   /** Bytes written. */
