@@ -37,6 +37,7 @@ export const EtcdErrors = {
   },
   LeaseNotFound: { code: GrpcCode.NOT_FOUND, message: "etcdserver: requested lease not found" },
   LeaseExist: { code: GrpcCode.FAILED_PRECONDITION, message: "etcdserver: lease already exists" },
+  InvalidSortOption: { code: GrpcCode.INVALID_ARGUMENT, message: "etcdserver: invalid sort option" },
   LeaseTTLTooLarge: { code: GrpcCode.OUT_OF_RANGE, message: "etcdserver: too large lease TTL" },
   /** Not an etcd error: a request field the store cannot represent (e.g. an ID beyond 2^53). */
   InvalidArgument: { code: GrpcCode.INVALID_ARGUMENT, message: "etcdserver: invalid argument" },

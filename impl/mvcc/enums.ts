@@ -1,0 +1,27 @@
+/** Reads an enum field given as etcd's wire number or as a name in proto-loader's spelling. */
+import { EtcdError } from "./errors.js";
+import type { EnumInput } from "./types.js";
+
+function norm(s: string): string {
+  return s.replace(/_/g, "").toUpperCase();
+}
+
+/**
+ * The numeric value of `v` in `values` (a map NAME -> number, names in UPPER_SNAKE), `dflt`
+ * when absent; throws `InvalidArgument` (naming `what`) for an unknown value.
+ */
+export function enumValue(
+  v: EnumInput | undefined | null,
+  values: Readonly<Record<string, number>>,
+  dflt: number,
+  what: string,
+): number {
+  if (v === undefined || v === null || v === "") return dflt;
+  if (typeof v === "number") {
+    for (const n of Object.values(values)) if (n === v) return v;
+  } else {
+    const want = norm(v);
+    for (const [name, n] of Object.entries(values)) if (norm(name) === want) return n;
+  }
+  throw new EtcdError("InvalidArgument", `unknown ${what} ${String(v)}`);
+}
