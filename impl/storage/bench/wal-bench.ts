@@ -39,8 +39,10 @@ function parseArgs(argv: string[]): Args {
       i++;
       return n;
     };
-    if (a === "--dir" && v) ((out.dir = v), i++);
-    else if (a === "--records") out.records = num();
+    if (a === "--dir" && v) {
+      out.dir = v;
+      i++;
+    } else if (a === "--records") out.records = num();
     else if (a === "--recovery") out.recovery = num();
     else if (a === "--snapshot-keys") out.snapshotKeys = num();
     else
