@@ -49,6 +49,7 @@ interface OpDetail {
   ret: string;
   /** 1-based position in the partial linearization, or 0. */
   lin: number;
+  /** The model state after it (placed ops), or the state(s) it cannot follow (the stuck ones). */
   state: string | null;
   bad: boolean;
   blocked: boolean;
@@ -134,7 +135,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 ${result.valid === false ? `<p><button type="button" id="jump">Jump to the first operation that cannot be placed</button></p>` : ""}
 <nav>Keys: ${nav}</nav>
 ${more}
-<p class="legend"><span class="op ok sample">ok</span> <span class="op info sample">info (open to the end)</span> <span class="op pending sample">no completion</span> <span class="op fail sample">fail (no effect, not searched)</span> <span class="op ok linearized sample"><span class="num">n</span>placed n-th in the partial linearization</span> <span class="op ok first-bad sample">cannot be placed</span> <span class="op ok blocked sample">cannot come next either</span></p>
+<p class="legend"><span class="sw ok">ok</span> <span class="sw info">info (open to the end)</span> <span class="sw pending">no completion</span> <span class="sw fail">fail (no effect, not searched)</span> <span class="sw ok linearized"><span class="num">n</span>placed n-th in the partial linearization</span> <span class="sw ok first-bad">cannot be placed</span> <span class="sw ok blocked">cannot come next either</span></p>
 </header>
 <main>
 ${sections.join("\n")}
@@ -235,7 +236,7 @@ function renderPartition(
       call: nsText(o.call),
       ret: nsText(o.ret),
       lin,
-      state: stateAfter.get(o.id) ?? null,
+      state: stateAfter.get(o.id) ?? (cx && (isBad || blocked.has(o.id)) ? cx.states.join(" or ") : null),
       bad: isBad,
       blocked: blocked.has(o.id),
     };
@@ -284,7 +285,7 @@ function renderPartition(
 <details class="linearization" ${cx.prefix.length <= 200 ? "open" : ""}><summary>Partial linearization: ${cx.prefix.length} operations placed, then stuck</summary><ol>${steps}${stuck}</ol></details>`;
   }
   return `<section class="partition ${cls}" id="key-${n}" data-valid="${String(p.valid)}">
-<h2>key ${esc(keyLabel(p))}: <span class="${cls}">${esc(verdict)}</span> <small>${p.ops.length} operations searched, ${p.ms.toFixed(1)} ms</small></h2>
+<h2>${p.key === undefined ? "All operations (no key)" : `Key ${esc(keyLabel(p))}`}: <span class="${cls}">${esc(verdict)}</span> <small>${p.ops.length} operations searched, ${p.ms.toFixed(1)} ms</small></h2>
 ${windowNote}
 <div class="timeline">${laneHtml}</div>
 ${cxHtml}
@@ -309,25 +310,25 @@ nav a { margin-right: 6px; text-decoration: none; padding: 1px 5px; border-radiu
 nav a.good { color: #145c24; background: #eef9f0; } nav a.bad { color: #9b1c16; background: #fdeeee; font-weight: 700; } nav a.unknown { color: #7a5400; background: #fff7e0; }
 button { font: inherit; font-size: 13px; padding: 4px 10px; border: 1px solid #c33; background: #fff; color: #9b1c16; border-radius: 4px; cursor: pointer; }
 .legend { font-size: 12px; color: #556; display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
-.legend .op.sample { position: static; display: inline-flex; height: 18px; padding: 0 6px; width: auto; }
+.sw { display: inline-flex; align-items: center; height: 20px; box-sizing: border-box; padding: 0 6px; border-radius: 3px; font: 11px ui-monospace, monospace; border: 1px solid; }
 main { padding: 12px 24px 40px; }
 .partition { margin: 0 0 28px; padding: 12px; background: #fff; border: 1px solid #dde1e8; border-radius: 6px; }
 .partition.bad { border-color: #e7a3a0; }
 .timeline { overflow-x: auto; padding: 4px 0 8px; }
-.lane { display: flex; align-items: center; height: 30px; border-bottom: 1px dashed #eceff3; }
+.lane { display: flex; width: max-content; min-width: 100%; align-items: center; height: 30px; border-bottom: 1px dashed #eceff3; }
 .lane-label { flex: 0 0 56px; font: 12px ui-monospace, monospace; color: #556; position: sticky; left: 0; background: #fff; z-index: 2; }
 .track { position: relative; height: 24px; flex: 0 0 auto; }
 .op { position: absolute; top: 2px; height: 20px; box-sizing: border-box; border-radius: 3px; font: 11px/18px ui-monospace, monospace; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding: 0 3px; cursor: default; border: 1px solid; }
-.op.ok { background: #dbe8fb; border-color: #7aa2e3; color: #163a70; }
-.op.info { background: repeating-linear-gradient(45deg, #fff4d6, #fff4d6 6px, #ffeab0 6px, #ffeab0 12px); border-color: #e0b64c; color: #6b4d00; border-right-style: dashed; }
-.op.pending { background: #f1f1f4; border-color: #aab; color: #445; border-right-style: dashed; }
-.op.fail { background: #f3f3f3; border-color: #ccc; color: #999; opacity: .7; }
-.op.linearized { background: #d6f0dc; border-color: #4fa865; color: #0f4a1f; }
-.op.blocked { border: 2px solid #e08a2c; }
-.op.first-bad { background: #ffd9d6; border: 2px solid #d0271d; color: #7d0f0a; font-weight: 700; z-index: 1; box-shadow: 0 0 0 3px rgba(208,39,29,.25); }
+:is(.op, .sw).ok { background: #dbe8fb; border-color: #7aa2e3; color: #163a70; }
+:is(.op, .sw).info { background: repeating-linear-gradient(45deg, #fff4d6, #fff4d6 6px, #ffeab0 6px, #ffeab0 12px); border-color: #e0b64c; color: #6b4d00; border-right-style: dashed; }
+:is(.op, .sw).pending { background: #f1f1f4; border-color: #aab; color: #445; border-right-style: dashed; }
+:is(.op, .sw).fail { background: #f3f3f3; border-color: #ccc; color: #999; opacity: .7; }
+:is(.op, .sw).linearized { background: #d6f0dc; border-color: #4fa865; color: #0f4a1f; }
+:is(.op, .sw).blocked { border: 2px solid #e08a2c; }
+:is(.op, .sw).first-bad { background: #ffd9d6; border: 2px solid #d0271d; color: #7d0f0a; font-weight: 700; z-index: 1; box-shadow: 0 0 0 3px rgba(208,39,29,.25); }
 .op.flash { animation: flash 1s ease-in-out 2; }
 @keyframes flash { 50% { box-shadow: 0 0 0 8px rgba(208,39,29,.45); } }
-.op .num { display: inline-block; min-width: 14px; margin-right: 3px; padding: 0 3px; border-radius: 8px; background: #2f8a46; color: #fff; font-weight: 700; text-align: center; line-height: 14px; font-size: 10px; }
+:is(.op, .sw) .num { display: inline-block; min-width: 14px; margin-right: 3px; padding: 0 3px; border-radius: 8px; background: #2f8a46; color: #fff; font-weight: 700; text-align: center; line-height: 14px; font-size: 10px; }
 .op:hover { outline: 2px solid #1d2330; z-index: 3; }
 details { margin-top: 10px; font-size: 13px; }
 summary { cursor: pointer; font-weight: 600; }
@@ -358,6 +359,7 @@ const JS = `
     h += row("invoke", "event " + d.invoke + ", t = " + d.call);
     h += row("completion", d.complete === null ? "none" : "event " + d.complete + ", t = " + d.ret);
     if (d.lin) h += row("linearized", "step " + d.lin) + row("state after", d.state);
+    else if (d.state !== null) h += row("state there", d.state + " (after the partial linearization)");
     tip.innerHTML = h;
     tip.style.display = "block";
     move(e);
