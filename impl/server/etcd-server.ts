@@ -1,0 +1,557 @@
+/**
+ * The server core: etcd's v3 API over the MVCC store (impl/mvcc) and durable storage
+ * (impl/storage). Writes (put, delete, txn, compact, lease grant/revoke, alarms) go through the
+ * apply loop (apply-loop.ts); reads are served from the applied state, which on a single node
+ * holds every acknowledged write (so reads are linearizable). Also here: response headers,
+ * the NOSPACE alarm and quota, lease expiry, watch fan-out and the maintenance calls.
+ */
+import { createHash } from "node:crypto";
+import type * as grpc from "@grpc/grpc-js";
+import protobuf from "protobufjs";
+import { EtcdError as MvccError, MvccStore, isEtcdError } from "../mvcc/index.js";
+import type * as mvcc from "../mvcc/index.js";
+import { NoSpaceError, type ServerStorage } from "../storage/index.js";
+import { ApplyLoop } from "./apply-loop.js";
+import type { Command } from "./commands.js";
+import { Errors, toGrpcError } from "./errors.js";
+import type { ServerConfig } from "./flags.js";
+import { DEFAULT_QUOTA_BYTES } from "./flags.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { Core } from "./services.js";
+import {
+  AlarmAction,
+  AlarmType,
+  type AlarmMember,
+  type AlarmRequest,
+  type LeaseGrantRequestIn,
+  type Member,
+  type ResponseHeader,
+} from "./pb.js";
+import { WatchStream } from "./watch-stream.js";
+
+export const SERVER_VERSION = "3.4.0-gauntlet";
+export const CLUSTER_VERSION = "3.4.0";
+/** etcd's raft term after a single node's first election. */
+const RAFT_TERM = 2;
+const SNAPSHOT_CHUNK = 32 * 1024;
+
+const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): object };
+
+export interface EtcdServerOptions {
+  config: ServerConfig;
+  storage: ServerStorage;
+  store: MvccStore;
+  memberId: bigint;
+  clusterId: bigint;
+  log: Logger;
+  metrics: Metrics;
+  /** Milliseconds on a monotonic clock (lease deadlines). */
+  now?: () => number;
+  /** Bytes of the data dir on disk when opened. */
+  diskBytes?: number;
+}
+
+export class EtcdServer implements Core {
+  readonly store: MvccStore;
+  readonly loop: ApplyLoop;
+  readonly maxRequestBytes: number;
+  readonly writes: ReadonlySet<string> = new Set(["KV.Put", "KV.DeleteRange", "KV.Txn", "Lease.LeaseGrant"]);
+  readonly unary: Core["unary"];
+  private readonly storage: ServerStorage;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly config: ServerConfig;
+  private readonly clusterIdLong: object;
+  private readonly memberIdLong: object;
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  private readonly now: () => number;
+  private readonly alarms = new Set<number>();
+  private replaying = false;
+  private readonly revoking = new Set<number>();
+  /** store watcher id → the stream that owns it. */
+  private readonly watchers = new Map<number, WatchStream>();
+  private pumpScheduled = false;
+  private timers: NodeJS.Timeout[] = [];
+  private diskBytes: number;
+  private walBytesAtMeasure = 0;
+  private stopped = false;
+
+  constructor(o: EtcdServerOptions) {
+    this.config = o.config;
+    this.storage = o.storage;
+    this.store = o.store;
+    this.log = o.log;
+    this.metrics = o.metrics;
+    this.memberId = o.memberId;
+    this.clusterId = o.clusterId;
+    this.clusterIdLong = Long.fromString(o.clusterId.toString(), true);
+    this.memberIdLong = Long.fromString(o.memberId.toString(), true);
+    this.now = o.now ?? (() => performance.now());
+    this.maxRequestBytes = o.config.maxRequestBytes;
+    this.diskBytes = o.diskBytes ?? 0;
+    this.walBytesAtMeasure = o.storage.stats().bytes;
+    this.loop = new ApplyLoop(o.storage, (index, cmd) => this.apply(index, cmd), o.storage.snapshotIndex);
+    this.unary = {
+      KV: {
+        range: (r: mvcc.RangeRequest) => this.range(r),
+        put: (r: mvcc.PutRequest) => this.put(r),
+        deleteRange: (r: mvcc.DeleteRangeRequest) => this.write({ kind: "deleteRange", request: r }),
+        txn: (r: mvcc.TxnRequest) => this.txn(r),
+        compact: (r: { revision: number; physical: boolean }) => this.compact(r),
+      },
+      Lease: {
+        leaseGrant: (r: LeaseGrantRequestIn) => this.leaseGrant(r),
+        leaseRevoke: (r: { ID: number }) => this.write({ kind: "leaseRevoke", request: { ID: r.ID } }),
+        leaseTimeToLive: (r: mvcc.LeaseTimeToLiveRequest) =>
+          this.fill(this.store.leaseTimeToLive(r, this.now())),
+        leaseLeases: () => this.fill(this.store.leases()),
+      },
+      Maintenance: {
+        alarm: (r: AlarmRequest) => this.alarm(r),
+        status: () => this.status(),
+        defragment: () => this.defragment(),
+        hash: () => ({ header: this.header(), hash: this.store.hashKV(0).hash }),
+        hashKV: (r: { revision: number }) => this.fill(this.store.hashKV(r.revision)),
+        moveLeader: () => {
+          throw Errors.unimplemented("MoveLeader (single node)");
+        },
+      },
+      Cluster: {
+        memberList: () => ({ header: { ...this.header(), revision: 0 }, members: [this.member()] }),
+      },
+      Auth: {
+        authStatus: () => ({ header: this.header(), enabled: false, authRevision: 0 }),
+        authenticate: () => {
+          throw Errors.authNotEnabled();
+        },
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Replays recovered log entries (after the store was restored from the snapshot). */
+  replay(
+    entries: readonly { index: number; data: Uint8Array }[],
+    decode: (data: Uint8Array) => Command,
+  ): void {
+    this.replaying = true;
+    try {
+      for (const e of entries) this.loop.replay(e.index, decode(e.data));
+    } finally {
+      this.replaying = false;
+    }
+    // etcd's lessor gives every lease a fresh TTL when a member becomes leader.
+    this.store.leasePromote(this.now());
+  }
+
+  /** Starts the timers: lease expiry (every 500 ms) and disk size measurement (every second). */
+  start(measureDisk: () => Promise<number>): void {
+    const leaseTimer = setInterval(() => this.expireLeases(), 500);
+    const diskTimer = setInterval(() => {
+      const walBytes = this.storage.stats().bytes;
+      measureDisk().then(
+        (bytes) => {
+          this.diskBytes = bytes;
+          this.walBytesAtMeasure = walBytes;
+        },
+        () => {},
+      );
+    }, 1000);
+    leaseTimer.unref();
+    diskTimer.unref();
+    this.timers.push(leaseTimer, diskTimer);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const ws of new Set(this.watchers.values())) ws.close();
+  }
+
+  get appliedIndex(): number {
+    return this.loop.appliedIndex;
+  }
+
+  /** Approximate database size: the data dir on disk, plus WAL bytes written since it was measured. */
+  dbSize(): number {
+    return this.diskBytes + Math.max(0, this.storage.stats().bytes - this.walBytesAtMeasure);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  hasAlarm(type: number): boolean {
+    return this.alarms.has(type);
+  }
+
+  // ------------------------------------------------------------------ headers
+
+  header(revision: number = this.store.currentRevision): ResponseHeader {
+    return {
+      clusterId: this.clusterIdLong as never,
+      memberId: this.memberIdLong as never,
+      revision,
+      raftTerm: RAFT_TERM,
+    };
+  }
+
+  /** Replaces a store response's `{ revision }` header with a full one. */
+  private fill<T extends { header: { revision: number } }>(resp: T): T {
+    (resp as { header: unknown }).header = this.header(resp.header.revision);
+    return resp;
+  }
+
+  member(): Member {
+    return {
+      ID: Long.fromString(this.memberId.toString(), true) as never,
+      name: this.config.name,
+      peerURLs: this.config.initialAdvertisePeerUrls,
+      clientURLs: this.config.advertiseClientUrls,
+      isLearner: false,
+    };
+  }
+
+  // ------------------------------------------------------------------ the write path
+
+  /** The state machine: applies one committed command. */
+  private apply(_index: number, cmd: Command): unknown {
+    const r = cmd.request as never;
+    let out: unknown;
+    switch (cmd.kind) {
+      case "put":
+        out = this.fill(this.store.put(r));
+        break;
+      case "deleteRange":
+        out = this.fill(this.store.deleteRange(r));
+        break;
+      case "txn":
+        out = this.fill(this.store.txn(r));
+        break;
+      case "compact":
+        out = this.fill(this.store.compact((r as { revision: number }).revision));
+        break;
+      case "leaseGrant":
+        out = this.fill(this.store.leaseGrant(r, this.now()));
+        break;
+      case "leaseRevoke":
+        this.revoking.delete((r as { ID: number }).ID);
+        out = this.fill(this.store.leaseRevoke((r as { ID: number }).ID));
+        break;
+      case "alarm": {
+        // At run time alarms change when requested (they must work on a full disk); the log
+        // only carries them across restarts.
+        const a = r as AlarmRequest;
+        if (this.replaying) {
+          if (a.action === AlarmAction.ACTIVATE) this.alarms.add(a.alarm);
+          else if (a.action === AlarmAction.DEACTIVATE) this.alarms.delete(a.alarm);
+        }
+        out = undefined;
+        break;
+      }
+    }
+    if (!this.replaying) {
+      this.metrics.proposalsCommitted.inc();
+      this.schedulePump();
+      this.maybeSnapshot();
+    }
+    return out;
+  }
+
+  private maybeSnapshot(): void {
+    const index = this.loop.appliedIndex;
+    if (!this.storage.shouldSnapshot(index)) return;
+    const data = this.store.serialize();
+    this.storage.saveSnapshot(index, data).catch((err: unknown) => {
+      if (err instanceof NoSpaceError) this.raiseNoSpace("snapshot");
+      this.log.warn("saving a snapshot failed", { index, error: err });
+    });
+  }
+
+  /** Proposes a write and maps log failures to etcd's errors. */
+  private async write(cmd: Command, reuseWire = true): Promise<unknown> {
+    if (this.stopped) throw Errors.stopped();
+    try {
+      return await this.loop.propose(cmd, reuseWire);
+    } catch (err) {
+      if (err instanceof NoSpaceError) {
+        this.metrics.proposalsFailed.inc();
+        this.raiseNoSpace(cmd.kind);
+        throw Errors.noSpace();
+      }
+      if (!isEtcdError(err) && toGrpcError(err).code === 2 /* UNKNOWN */) this.metrics.proposalsFailed.inc();
+      throw err;
+    }
+  }
+
+  private raiseNoSpace(cause: string): void {
+    if (this.alarms.has(AlarmType.NOSPACE)) return;
+    this.alarms.add(AlarmType.NOSPACE);
+    this.log.warn("alarm raised: NOSPACE", { cause, memberID: this.memberId.toString(16) });
+    this.loop
+      .propose(
+        {
+          kind: "alarm",
+          request: {
+            action: AlarmAction.ACTIVATE,
+            memberID: this.memberId.toString(),
+            alarm: AlarmType.NOSPACE,
+          },
+        },
+        false,
+      )
+      .catch(() => {});
+  }
+
+  /** etcd's quota check before a write that adds data: NOSPACE alarm on, or over quota. */
+  private checkQuota(addBytes: number): void {
+    if (this.alarms.has(AlarmType.NOSPACE)) throw Errors.noSpace();
+    const quota = this.config.quotaBackendBytes > 0 ? this.config.quotaBackendBytes : DEFAULT_QUOTA_BYTES;
+    if (this.dbSize() + addBytes > quota) {
+      this.raiseNoSpace("quota");
+      throw Errors.noSpace();
+    }
+  }
+
+  private range(r: mvcc.RangeRequest): mvcc.RangeResponse {
+    return this.fill(this.store.range(r));
+  }
+
+  private put(r: mvcc.PutRequest): Promise<unknown> {
+    this.checkQuota(r.key.length + (r.value?.length ?? 0) + 64);
+    if (r.key.length === 0) throw Errors.emptyKey();
+    return this.write({ kind: "put", request: r });
+  }
+
+  private txn(r: mvcc.TxnRequest): Promise<unknown> {
+    const cost = txnPutBytes(r);
+    if (cost > 0) this.checkQuota(cost);
+    return this.write({ kind: "txn", request: r });
+  }
+
+  private compact(r: { revision: number; physical: boolean }): Promise<unknown> {
+    return this.write({ kind: "compact", request: r });
+  }
+
+  private leaseGrant(r: LeaseGrantRequestIn): Promise<unknown> {
+    const ID = Number(r.ID);
+    if (!Number.isSafeInteger(ID))
+      throw new MvccError("InvalidArgument", "lease IDs beyond 2^53 are not supported by this server");
+    const TTL = Number(r.TTL);
+    this.checkQuota(64);
+    return this.write({ kind: "leaseGrant", request: { ID, TTL } }, false);
+  }
+
+  private expireLeases(): void {
+    if (this.stopped) return;
+    let ids: number[];
+    try {
+      ids = this.store.expiredLeases(this.now());
+    } catch (err) {
+      this.log.error("listing expired leases failed", { error: err });
+      return;
+    }
+    for (const id of ids) {
+      if (this.revoking.has(id)) continue;
+      this.revoking.add(id);
+      this.log.debug("lease expired: revoking", { lease: id.toString(16) });
+      this.write({ kind: "leaseRevoke", request: { ID: id } }, false).catch((err: unknown) => {
+        this.revoking.delete(id);
+        if (!isEtcdError(err, "LeaseNotFound"))
+          this.log.warn("revoking an expired lease failed", { lease: id.toString(16), error: err });
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  private alarm(r: AlarmRequest): AlarmResponse | Promise<AlarmResponse> {
+    const mine = (type: number): AlarmMember => ({ memberID: this.memberIdLong as never, alarm: type });
+    const list = (): AlarmMember[] => [...this.alarms].sort().map(mine);
+    if (r.action === AlarmAction.GET) return { header: this.header(), alarms: list() };
+    if (r.memberID !== "0" && r.memberID !== this.memberId.toString())
+      return { header: this.header(), alarms: [] };
+    if (r.action === AlarmAction.ACTIVATE) {
+      if (r.alarm === AlarmType.NONE) return { header: this.header(), alarms: [] };
+      const isNew = !this.alarms.has(r.alarm);
+      this.alarms.add(r.alarm);
+      if (isNew) this.log.warn("alarm raised", { alarm: r.alarm });
+    } else if (r.action === AlarmAction.DEACTIVATE) {
+      if (!this.alarms.delete(r.alarm)) return { header: this.header(), alarms: [] };
+      this.log.info("alarm disarmed", { alarm: r.alarm });
+    } else throw Errors.unimplemented(`alarm action ${r.action}`);
+    const cmd: Command = {
+      kind: "alarm",
+      request: { action: r.action, memberID: this.memberId.toString(), alarm: r.alarm },
+    };
+    // Best effort: on a full disk the alarm still changes (in memory).
+    return this.loop.propose(cmd, false).then(
+      () => ({ header: this.header(), alarms: [mine(r.alarm)] }),
+      () => ({ header: this.header(), alarms: [mine(r.alarm)] }),
+    );
+  }
+
+  private status(): object {
+    const errors = [...this.alarms].map(
+      (a) =>
+        `memberID:${this.memberId} alarm:${a === AlarmType.NOSPACE ? "NOSPACE" : a === AlarmType.CORRUPT ? "CORRUPT" : a} `,
+    );
+    const size = this.dbSize();
+    return {
+      header: this.header(),
+      version: SERVER_VERSION,
+      dbSize: size,
+      leader: this.memberIdLong,
+      raftIndex: this.loop.appliedIndex,
+      raftTerm: RAFT_TERM,
+      raftAppliedIndex: this.loop.appliedIndex,
+      errors,
+      dbSizeInUse: size,
+      isLearner: false,
+    };
+  }
+
+  /** etcd rewrites its database file; here a snapshot is taken so the WAL behind it is released. */
+  private async defragment(): Promise<object> {
+    const index = this.loop.appliedIndex;
+    if (index > this.storage.snapshotIndex) {
+      try {
+        await this.storage.saveSnapshot(index, this.store.serialize());
+      } catch (err) {
+        if (err instanceof NoSpaceError) {
+          this.raiseNoSpace("defragment");
+          throw Errors.noSpace();
+        }
+        throw err;
+      }
+    }
+    return { header: this.header() };
+  }
+
+  /**
+   * Maintenance.Snapshot, streamed as etcd streams its database file: 32 KiB chunks, then the
+   * sha256 of everything before it. etcdctl requires the body to be a whole number of 512-byte
+   * pages, so the body is: 8 bytes (little endian) length of the store's serialized state, the
+   * state, zero padding.
+   */
+  snapshot(call: grpc.ServerWritableStream<object, object>): void {
+    const state = this.store.serialize();
+    const bodyLen = Math.ceil((8 + state.byteLength) / 512) * 512;
+    const body = Buffer.alloc(bodyLen);
+    body.writeUInt32LE(state.byteLength % 0x1_0000_0000, 0);
+    body.writeUInt32LE(Math.floor(state.byteLength / 0x1_0000_0000), 4);
+    body.set(state, 8);
+    const all = Buffer.concat([body, createHash("sha256").update(body).digest()]);
+    const header = this.header();
+    let off = 0;
+    const pump = (): void => {
+      while (off < all.length) {
+        const blob = all.subarray(off, Math.min(off + SNAPSHOT_CHUNK, all.length));
+        off += blob.length;
+        const ok = call.write({ header, remainingBytes: all.length - off, blob });
+        if (!ok && off < all.length) {
+          call.once("drain", pump);
+          return;
+        }
+      }
+      call.end();
+    };
+    if (all.length === 0) call.end();
+    else pump();
+  }
+
+  // ------------------------------------------------------------------ leases: keep-alive stream
+
+  leaseKeepAlive(call: grpc.ServerDuplexStream<object, object>): void {
+    call.on("data", (req: { ID: number }) => {
+      if (this.stopped) return;
+      let resp: object;
+      try {
+        resp = this.fill(this.store.leaseKeepAlive(req.ID, this.now()));
+      } catch (err) {
+        if (!isEtcdError(err, "LeaseNotFound")) {
+          call.destroy(toGrpcError(err) as unknown as Error);
+          return;
+        }
+        resp = { header: this.header(), ID: req.ID, TTL: 0 };
+      }
+      call.write(resp);
+    });
+    call.on("end", () => call.end());
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  watch(call: grpc.ServerDuplexStream<object, object>): void {
+    const ws = new WatchStream(this, call, this.log);
+    call.on("data", (req: object) => ws.onRequest(req as never));
+    call.on("end", () => {
+      ws.close();
+      call.end();
+    });
+    call.on("close", () => ws.close());
+    call.on("cancelled", () => ws.close());
+  }
+
+  /** Registers a store watcher for a stream. */
+  addWatcher(storeId: number, ws: WatchStream): void {
+    this.watchers.set(storeId, ws);
+    this.metrics.watchers = this.watchers.size;
+    this.schedulePump();
+  }
+
+  removeWatcher(storeId: number): void {
+    if (this.watchers.delete(storeId)) this.store.cancelWatch(storeId);
+    this.metrics.watchers = this.watchers.size;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.watchers.size === 0) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => this.pump());
+  }
+
+  /** Hands what the store has for each watcher to its stream; catch-up continues on the next turn. */
+  private pump(): void {
+    this.pumpScheduled = false;
+    if (this.stopped) return;
+    let responses: mvcc.WatchResponse[];
+    try {
+      responses = this.store.takeWatchResponses();
+    } catch (err) {
+      this.log.error("taking watch responses failed", { error: err });
+      return;
+    }
+    for (const r of responses) {
+      const ws = this.watchers.get(r.watchId);
+      if (!ws) continue;
+      if (r.canceled) this.watchers.delete(r.watchId);
+      ws.deliver(r);
+    }
+    this.metrics.watchers = this.watchers.size;
+    if (this.store.hasPendingWatch()) {
+      this.pumpScheduled = true;
+      setImmediate(() => this.pump());
+    }
+  }
+}
+
+interface AlarmResponse {
+  header: ResponseHeader;
+  alarms: AlarmMember[];
+}
+
+/** Bytes a txn would add (keys + values of its puts, in every branch); 0 if it has no put. */
+function txnPutBytes(t: mvcc.TxnRequest): number {
+  let n = 0;
+  for (const ops of [t.success ?? [], t.failure ?? []])
+    for (const op of ops) {
+      if (op.requestPut) n += op.requestPut.key.length + (op.requestPut.value?.length ?? 0) + 64;
+      else if (op.requestTxn) n += txnPutBytes(op.requestTxn);
+    }
+  return n;
+}

@@ -1,0 +1,60 @@
+/**
+ * One TCP port for gRPC and plain HTTP, as etcd serves both on its client URL: the first
+ * bytes of each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to
+ * the gRPC server (through grpc-js's connection injector), anything else to an HTTP/1.1
+ * handler (`/health`, `/metrics`, `/version`).
+ */
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ConnectionInjector } from "@grpc/grpc-js";
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Listens on host:port; resolves once bound. `injector` may be undefined (metrics-only listeners). */
+export function listen(
+  host: string,
+  port: number,
+  injector: ConnectionInjector | undefined,
+  http: HttpHandler,
+): Promise<NetServer> {
+  const httpServer = createHttpServer(http);
+  httpServer.keepAliveTimeout = 5000;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(head);
+      // The socket stays paused: the HTTP/2 session (and the HTTP/1 parser) take the buffered
+      // head from it and then read on their own.
+      if (injector && head.subarray(0, 3).toString("latin1") === "PRI") injector.injectConnection(socket);
+      else {
+        httpServer.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+  });
+  server.on("close", () => {
+    for (const s of sockets) s.destroy();
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+  });
+}
+
+/** host and port of an http:// URL (localhost stays localhost; brackets removed from IPv6). */
+export function hostPort(u: URL): { host: string; port: number } {
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  return { host, port: u.port === "" ? 80 : Number(u.port) };
+}

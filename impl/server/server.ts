@@ -1,0 +1,225 @@
+/**
+ * Assembles a running server from a ServerConfig: opens storage (snapshot + WAL replay),
+ * builds the core, serves gRPC + /health + /metrics on every --listen-client-urls address and
+ * /health + /metrics on every --listen-metrics-urls address. `close()` stops it all.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Server as NetServer } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import * as grpc from "@grpc/grpc-js";
+import { MvccStore } from "../mvcc/index.js";
+import { ServerStorage } from "../storage/index.js";
+import { decodeCommand } from "./commands.js";
+import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "./etcd-server.js";
+import type { ServerConfig } from "./flags.js";
+import { clusterId, hexId, memberId } from "./ids.js";
+import { hostPort, listen } from "./listener.js";
+import type { Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
+import { addServices } from "./services.js";
+import { AlarmType } from "./pb.js";
+
+export interface RunningServer {
+  core: EtcdServer;
+  metrics: Metrics;
+  /** Actual bound client addresses (host:port), in --listen-client-urls order. */
+  clientAddresses: string[];
+  close(): Promise<void>;
+}
+
+/** Sum of file sizes under dir (recursively); 0 if missing. */
+export async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    try {
+      const s = await stat(p);
+      total += s.isDirectory() ? await dirBytes(p) : s.size;
+    } catch {
+      // vanished meanwhile
+    }
+  }
+  return total;
+}
+
+export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  if (config.initialCluster.size > 1)
+    throw new Error(
+      `--initial-cluster names ${config.initialCluster.size} members: this server runs a single node only (replication comes with issue 5)`,
+    );
+  const metrics = new Metrics();
+  const mid = memberId(config.initialCluster.get(config.name)!, config.initialClusterToken);
+  const cid = clusterId([mid]);
+  const t0 = performance.now();
+  const { storage, recovered } = await ServerStorage.open({
+    dataDir: config.dataDir,
+    logger: log,
+    snapshotCount: config.snapshotCount,
+    metadata: Buffer.from(JSON.stringify({ memberId: hexId(mid), clusterId: hexId(cid), name: config.name })),
+    onSync: (ms) => metrics.fsync.observe(ms / 1000),
+  });
+  if (!recovered.fresh) {
+    try {
+      const meta = JSON.parse(Buffer.from(recovered.metadata).toString("utf8")) as { memberId?: string };
+      if (meta.memberId && meta.memberId !== hexId(mid))
+        log.warn("data dir was created by another member; keeping its data", {
+          dataDir: config.dataDir,
+          storedMemberId: meta.memberId,
+          memberId: hexId(mid),
+        });
+    } catch {
+      // metadata of another format: ignore
+    }
+  }
+  const minLeaseTtl = Math.ceil(
+    (Math.floor((3 * Math.max(1, Math.floor(config.electionTimeout / config.heartbeatInterval))) / 2) *
+      config.heartbeatInterval) /
+      1000,
+  );
+  const storeOptions = { maxTxnOps: config.maxTxnOps, minLeaseTtl, timeUnitsPerSecond: 1000 };
+  const store = recovered.snapshot
+    ? MvccStore.fromSnapshot(recovered.snapshot.data, storeOptions)
+    : new MvccStore(storeOptions);
+  const core = new EtcdServer({
+    config,
+    storage,
+    store,
+    memberId: mid,
+    clusterId: cid,
+    log,
+    metrics,
+    diskBytes: await dirBytes(config.dataDir),
+  });
+  core.replay(recovered.entries, decodeCommand);
+  log.info("recovered", {
+    dataDir: config.dataDir,
+    snapshotIndex: recovered.snapshot?.index ?? 0,
+    replayedEntries: recovered.entries.length,
+    revision: store.currentRevision,
+    ms: Math.round(performance.now() - t0),
+  });
+  core.start(() => dirBytes(config.dataDir));
+
+  metrics.gauge(
+    "etcd_mvcc_db_total_size_in_bytes",
+    "Total size of the underlying database physically allocated in bytes.",
+    () => core.dbSize(),
+  );
+  metrics.gauge(
+    "etcd_server_has_leader",
+    "Whether or not a leader exists. 1 is existence, 0 is not.",
+    () => 1,
+  );
+  metrics.gauge(
+    "etcd_server_is_leader",
+    "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+    () => 1,
+  );
+  metrics.gauge(
+    "etcd_debugging_mvcc_current_revision",
+    "The current revision of store.",
+    () => store.currentRevision,
+  );
+  metrics.gauge(
+    "etcd_server_proposals_applied_total",
+    "The total number of consensus proposals applied.",
+    () => core.appliedIndex,
+  );
+  metrics.gauge(
+    "etcd_debugging_snap_save_total_count",
+    "Snapshots saved since start.",
+    () => storage.stats().snapshotsSaved,
+  );
+
+  const grpcServer = new grpc.Server({
+    "grpc.max_receive_message_length": config.maxRequestBytes + 512 * 1024,
+    "grpc.max_send_message_length": 2 ** 31 - 1,
+    "grpc.max_concurrent_streams": 2 ** 31 - 1,
+  });
+  addServices(grpcServer, core, metrics, log);
+  const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+
+  const http = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/health" || path === "/readyz" || path === "/livez") {
+      const ok = !core.hasAlarm(AlarmType.NOSPACE) && !core.hasAlarm(AlarmType.CORRUPT);
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          ok
+            ? { health: "true" }
+            : {
+                health: "false",
+                reason: core.hasAlarm(AlarmType.NOSPACE) ? "ALARM NOSPACE" : "ALARM CORRUPT",
+              },
+        ),
+      );
+    } else if (path === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(metrics.render());
+    } else if (path === "/version") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }));
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("404 page not found\n");
+    }
+  };
+
+  const listeners: NetServer[] = [];
+  const clientAddresses: string[] = [];
+  try {
+    for (const u of config.listenClientUrls) {
+      const { host, port } = hostPort(u);
+      const srv = await listen(host, port, injector, http);
+      listeners.push(srv);
+      const a = srv.address();
+      clientAddresses.push(
+        typeof a === "object" && a
+          ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`
+          : String(a),
+      );
+      log.info("serving client traffic", { address: u.toString(), bound: clientAddresses.at(-1) });
+    }
+    for (const u of config.listenMetricsUrls) {
+      const { host, port } = hostPort(u);
+      listeners.push(await listen(host, port, undefined, http));
+      log.info("serving /metrics and /health", { address: u.toString() });
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    core.stop();
+    await storage.close();
+    throw err;
+  }
+  log.info("ready to serve client requests", {
+    name: config.name,
+    memberID: hexId(mid),
+    clusterID: hexId(cid),
+    version: SERVER_VERSION,
+    revision: store.currentRevision,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    core,
+    metrics,
+    clientAddresses,
+    close: () =>
+      (closing ??= (async () => {
+        core.stop();
+        for (const l of listeners) l.close();
+        injector.destroy();
+        grpcServer.forceShutdown();
+        await storage.close();
+        log.info("stopped", { name: config.name });
+      })()),
+  };
+}
