@@ -1,6 +1,8 @@
 /** Every command of the `gauntlet` CLI, one module each. Add a command here and in docs/. */
 import type { CommandModule } from "yargs";
 import { checkCommand } from "./check.js";
+import { cleanupCommand } from "./cleanup.js";
+import { runCommand } from "./run.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [checkCommand];
+export const commands: CommandModule<any, any>[] = [checkCommand, runCommand, cleanupCommand];

@@ -1,0 +1,107 @@
+/**
+ * `gauntlet run` behind the yargs module: turns flags into a provider, a workload and a
+ * RunConfig, runs it (harness/runner), and returns the exit code. Flag errors and harness
+ * failures print one message that says what to do and return 3.
+ */
+import type { Cluster, ClusterSpec } from "../api/cluster.js";
+import { HarnessError } from "../api/cluster.js";
+import { externalProvider, parseEndpoints } from "../providers/external/provider.js";
+import { localProvider, REFERENCE_MAX_NODES } from "../providers/local/provider.js";
+import { resolveEtcd, splitArgs } from "../providers/local/server-command.js";
+import { runTest } from "../runner/run.js";
+import { parseConcurrency } from "../runner/workers.js";
+import { validTestName } from "../runner/results.js";
+import type { RunArgv } from "./commands/run.js";
+import { EXIT_ERROR } from "./exit-codes.js";
+import { WORKLOADS } from "./workloads.js";
+
+function positive(name: string, v: number, integer = false): void {
+  if (!(Number.isFinite(v) && v > 0) || (integer && !Number.isInteger(v)))
+    throw new HarnessError(`--${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
+}
+
+export async function runFromArgv(argv: RunArgv): Promise<number> {
+  try {
+    positive("time-limit", argv["time-limit"]);
+    positive("request-timeout", argv["request-timeout"]);
+    positive("health-timeout", argv["health-timeout"]);
+    positive("ops-per-key", argv["ops-per-key"], true);
+    if (!(argv.rate >= 0)) throw new HarnessError(`--rate must be >= 0 (0 = unlimited), got ${argv.rate}`);
+    if (argv.seed !== undefined && !(Number.isInteger(argv.seed) && argv.seed >= 0 && argv.seed < 2 ** 32))
+      throw new HarnessError(`--seed must be an integer from 0 to 2^32-1, got ${argv.seed}`);
+    const entry = WORKLOADS[argv.workload];
+    if (!entry)
+      throw new HarnessError(
+        `unknown workload ${argv.workload} (known: ${Object.keys(WORKLOADS).join(", ")})`,
+      );
+
+    let nodes: number;
+    let provider: { name: string; start(spec: ClusterSpec): Promise<Cluster> };
+    if (argv.provider === "external") {
+      const eps = parseEndpoints(argv.endpoints ?? "", argv["allow-remote"]);
+      nodes = eps.length;
+      provider = {
+        name: "external",
+        start: (spec) =>
+          externalProvider.start(spec, { endpoints: argv.endpoints!, allowRemote: argv["allow-remote"] }),
+      };
+    } else {
+      nodes = argv.nodes;
+      if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 9))
+        throw new HarnessError(`--nodes must be an integer from 1 to 9, got ${nodes}`);
+      if (argv.server === "etcd") resolveEtcd(argv["etcd-binary"]); // fail before creating anything
+      if (argv.server === "reference" && nodes > REFERENCE_MAX_NODES)
+        throw new HarnessError(
+          `the reference server cannot run a ${nodes}-member cluster yet (replication, issue 5, has not landed): ` +
+            `pass --nodes 1, or --server etcd for a ${nodes}-member etcd cluster`,
+        );
+      const serverArgs = splitArgs(argv["server-args"]);
+      provider = {
+        name: "local",
+        start: (spec) =>
+          localProvider.start(spec, {
+            server: argv.server,
+            etcdBinary: argv["etcd-binary"],
+            serverArgs,
+            resultsRoot: argv.results,
+          }),
+      };
+    }
+    parseConcurrency(argv.concurrency, nodes);
+    const testName = validTestName(
+      argv["test-name"] ?? `${argv.workload}-${argv.provider === "external" ? "external" : argv.server}`,
+    );
+
+    const outcome = await runTest({
+      testName,
+      resultsRoot: argv.results,
+      seed: argv.seed,
+      timeLimitS: argv["time-limit"],
+      concurrency: argv.concurrency,
+      rate: argv.rate,
+      nodes,
+      provider,
+      workload: ({ runId }) =>
+        entry.make(
+          {
+            opsPerKey: argv["ops-per-key"],
+            serializable: argv.serializable,
+            requestTimeoutMs: argv["request-timeout"] * 1000,
+          },
+          { runId },
+        ),
+      options: Object.fromEntries(
+        Object.entries(argv).filter(([k]) => k !== "_" && k !== "$0" && !/[A-Z]/.test(k)),
+      ),
+      healthTimeoutS: argv["health-timeout"],
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+      tty: Boolean(process.stderr.isTTY),
+      handleSignals: true,
+    });
+    return outcome.exitCode;
+  } catch (err) {
+    console.error(`gauntlet run: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The workloads `gauntlet run` knows, by name (the CLI is the only place that imports
+ * workloads/). Each entry builds the workload from parsed flags and gives its checker alone,
+ * for `gauntlet check RUN_DIR`.
+ */
+import type { Checker } from "../api/checker.js";
+import type { Workload } from "../api/workload.js";
+import type { GenLike } from "../generator/types.js";
+import { registerChecker, registerWorkload, etcdRegisterModel } from "../../workloads/register/index.js";
+import { registerModel } from "../../checkers/linearizable/index.js";
+
+export interface WorkloadFlags {
+  opsPerKey: number;
+  serializable: boolean;
+  requestTimeoutMs: number;
+}
+
+export interface WorkloadEntry {
+  make(flags: WorkloadFlags, ctx: { runId: string }): Workload<GenLike>;
+  checker(): Checker;
+}
+
+// `gauntlet check --model etcd-register` works on register runs too.
+registerModel("etcd-register", etcdRegisterModel);
+
+export const WORKLOADS: Record<string, WorkloadEntry> = {
+  register: {
+    make: (f, ctx) =>
+      registerWorkload({
+        opsPerKey: f.opsPerKey,
+        serializable: f.serializable,
+        timeoutMs: f.requestTimeoutMs,
+        prefix: `gauntlet/${ctx.runId}/`,
+      }),
+    checker: registerChecker,
+  },
+};
