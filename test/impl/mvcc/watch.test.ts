@@ -1,0 +1,157 @@
+import { describe, expect, test } from "vitest";
+import { MvccStore, EventType } from "../../../impl/mvcc/index.js";
+import type { WatchResponse } from "../../../impl/mvcc/index.js";
+import { b, s, ZERO } from "./helpers.js";
+
+/** [watchId, [type, key, value, modRevision, prevValue?]...] per response */
+function view(rs: WatchResponse[]) {
+  return rs.map((r) => [
+    r.watchId,
+    r.events.map((e) =>
+      e.prevKv
+        ? [e.type, s(e.kv.key), s(e.kv.value), e.kv.modRevision, s(e.prevKv.value)]
+        : [e.type, s(e.kv.key), s(e.kv.value), e.kv.modRevision],
+    ),
+  ]);
+}
+
+describe("watch", () => {
+  test("a key watcher from now on: one response per revision, its own key only", () => {
+    const st = new MvccStore();
+    const w = st.watch({ key: b("a") });
+    expect(st.watchSynced(w)).toBe(true);
+    st.put({ key: b("a"), value: b("1") });
+    st.put({ key: b("b"), value: b("1") });
+    st.put({ key: b("a"), value: b("2") });
+    st.deleteRange({ key: b("a") });
+    expect(st.hasPendingWatch()).toBe(true);
+    expect(st.watchSynced(w)).toBe(false);
+    const rs = st.takeWatchResponses();
+    expect(rs.map((r) => r.header.revision)).toEqual([2, 4, 5]);
+    expect(view(rs)).toEqual([
+      [w, [[EventType.PUT, "a", "1", 2]]],
+      [w, [[EventType.PUT, "a", "2", 4]]],
+      [w, [[EventType.DELETE, "a", "", 5]]],
+    ]);
+    expect(st.hasPendingWatch()).toBe(false);
+    expect(st.watchSynced(w)).toBe(true);
+    expect(st.takeWatchResponses()).toEqual([]);
+  });
+
+  test("a txn's events come together in one response, in sub-revision order", () => {
+    const st = new MvccStore();
+    st.put({ key: b("p/x"), value: b("0") });
+    const w = st.watch({ key: b("p/"), rangeEnd: b("p0"), prevKv: true });
+    st.txn({
+      success: [
+        { requestPut: { key: b("p/y"), value: b("1") } },
+        { requestDeleteRange: { key: b("p/x") } },
+        { requestPut: { key: b("q"), value: b("1") } },
+      ],
+    });
+    expect(view(st.takeWatchResponses())).toEqual([
+      [
+        w,
+        [
+          [EventType.PUT, "p/y", "1", 3],
+          [EventType.DELETE, "p/x", "", 3, "0"],
+        ],
+      ],
+    ]);
+  });
+
+  test("from a past revision: history replayed, then live events, with no gap and no duplicate", () => {
+    const st = new MvccStore({ watchBatchMaxRevs: 2 });
+    for (let i = 0; i < 5; i++) st.put({ key: b("k"), value: b(String(i)) }); // revs 2..6
+    const w = st.watch({ key: b("k"), startRevision: 3, prevKv: true });
+    st.put({ key: b("k"), value: b("5") }); // 7, while w is still catching up
+    const got: WatchResponse[] = [];
+    while (st.hasPendingWatch()) got.push(...st.takeWatchResponses());
+    // batches of at most 2 revisions, prev_kv on each
+    expect(got.map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[3, 4], [5, 6], [7]]);
+    expect(got.flatMap((r) => r.events.map((e) => s(e.prevKv!.value)))).toEqual(["0", "1", "2", "3", "4"]);
+    st.put({ key: b("k"), value: b("6") });
+    expect(st.takeWatchResponses().map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[8]]);
+    expect(w).toBe(1);
+  });
+
+  test("a start revision in the future waits for it", () => {
+    const st = new MvccStore();
+    st.watch({ key: b("k"), startRevision: 4 });
+    st.put({ key: b("k") }); // 2
+    st.put({ key: b("k") }); // 3
+    st.put({ key: b("k") }); // 4
+    expect(st.takeWatchResponses().flatMap((r) => r.events.map((e) => e.kv.modRevision))).toEqual([4]);
+  });
+
+  test("filters: NOPUT and NODELETE; an all-filtered revision sends nothing", () => {
+    const st = new MvccStore();
+    const noPut = st.watch({ key: b("k"), filters: ["NOPUT"] });
+    const noDel = st.watch({ key: b("k"), filters: [1] });
+    st.put({ key: b("k") });
+    st.deleteRange({ key: b("k") });
+    expect(view(st.takeWatchResponses())).toEqual([
+      [noPut, [[EventType.DELETE, "k", "", 3]]],
+      [noDel, [[EventType.PUT, "k", "", 2]]],
+    ]);
+  });
+
+  test("a start below the compacted revision: one compacted, canceled response, then the watcher is gone", () => {
+    const st = new MvccStore();
+    for (let i = 0; i < 4; i++) st.put({ key: b("k") }); // 2..5
+    st.compact(4);
+    const w = st.watch({ key: b("k"), startRevision: 2 });
+    expect(st.takeWatchResponses()).toEqual([
+      { header: { revision: 5 }, watchId: w, events: [], compactRevision: 4, canceled: true },
+    ]);
+    expect(st.watcherCount).toBe(0);
+    expect(st.hasPendingWatch()).toBe(false);
+    // from the compacted revision itself is allowed (etcd: start < compact fails)
+    const w2 = st.watch({ key: b("k"), startRevision: 4 });
+    expect(st.takeWatchResponses().map((r) => [r.watchId, r.events.map((e) => e.kv.modRevision)])).toEqual([
+      [w2, [4, 5]],
+    ]);
+  });
+
+  test("a watcher lagging behind a compaction is canceled with the compact revision", () => {
+    const st = new MvccStore({ watchBatchMaxRevs: 1 });
+    for (let i = 0; i < 4; i++) st.put({ key: b("k") }); // 2..5
+    const w = st.watch({ key: b("k"), startRevision: 2 });
+    expect(st.takeWatchResponses().map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[2]]);
+    st.compact(5);
+    expect(st.takeWatchResponses()).toEqual([
+      { header: { revision: 5 }, watchId: w, events: [], compactRevision: 5, canceled: true },
+    ]);
+  });
+
+  test("cancel stops delivery; take by ids leaves the others pending", () => {
+    const st = new MvccStore();
+    const a = st.watch({ key: b("k") });
+    const c = st.watch({ key: ZERO, rangeEnd: ZERO });
+    st.put({ key: b("k") });
+    expect(st.takeWatchResponses([c]).map((r) => r.watchId)).toEqual([c]);
+    expect(st.cancelWatch(a)).toBe(true);
+    expect(st.cancelWatch(a)).toBe(false);
+    expect(st.takeWatchResponses()).toEqual([]);
+    st.put({ key: b("k") });
+    expect(st.takeWatchResponses().map((r) => r.watchId)).toEqual([c]);
+  });
+
+  test("watchers survive a restore and catch up from where they were", () => {
+    const src = new MvccStore();
+    src.put({ key: b("k"), value: b("1") }); // 2
+    const st = new MvccStore();
+    const w = st.watch({ key: b("k") });
+    st.put({ key: b("k"), value: b("1") }); // 2
+    expect(st.takeWatchResponses()).toHaveLength(1);
+    src.put({ key: b("k"), value: b("2") }); // 3
+    src.put({ key: b("j"), value: b("2") }); // 4
+    st.restore(src.serialize());
+    const rs = st.takeWatchResponses();
+    expect(rs.map((r) => [r.watchId, r.events.map((e) => [s(e.kv.value), e.kv.modRevision])])).toEqual([
+      [w, [["2", 3]]],
+    ]);
+    st.put({ key: b("k"), value: b("3") });
+    expect(st.takeWatchResponses().flatMap((r) => r.events.map((e) => e.kv.modRevision))).toEqual([5]);
+  });
+});
