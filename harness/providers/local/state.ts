@@ -102,6 +102,7 @@ export function processStart(pid: number): string | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Field 22 (starttime); the command name (field 2) may hold spaces, so split after ')'.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (rest[0] === "Z" || rest[0] === "X") return undefined; // dead, waiting to be reaped
     return rest[19];
   } catch {
     return undefined;

@@ -19,12 +19,10 @@ export function leftovers(runId: string, pids: number[] = []): string[] {
   for (const line of sh(["iptables", "-w", "-S"]).split("\n"))
     if (line.includes(`gt${runId}`)) out.push(`rule ${line}`);
   for (const pid of pids) {
-    try {
-      process.kill(pid, 0);
-      out.push(`process ${pid}`);
-    } catch {
-      /* gone */
-    }
+    // A zombie (killed, not yet reaped by its new parent) holds nothing but its pid: count it gone.
+    const stat = sh(["cat", `/proc/${pid}/stat`]);
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (stat && state !== "Z" && state !== "X") out.push(`process ${pid} (${state})`);
   }
   for (const line of sh(["ps", "-eo", "pid,args"]).split("\n"))
     if (line.includes(`gauntlet-${runId}`)) out.push(`process ${line}`);

@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { etcd } from "../../support/env.js";
+import { leftovers } from "./leftovers.js";
+
+const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
+const results = mkdtempSync(join(tmpdir(), "gauntlet-cleanup-test-"));
+afterAll(() => {
+  spawnSync(process.execPath, [bin, "cleanup", "--results", results, "--force"]);
+  rmSync(results, { recursive: true, force: true });
+});
+
+describe.skipIf(!etcd.ok)(`gauntlet cleanup after a killed run (${etcd.why})`, () => {
+  it("removes the processes, namespaces, links and rules a SIGKILLed harness left", async () => {
+    const harness = spawn(
+      process.execPath,
+      [bin, "run", "--server", "etcd", "--time-limit", "60", "--rate", "50", "--results", results],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    const healthy = new Promise<void>((resolve, reject) => {
+      harness.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      harness.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("load:")) resolve();
+      });
+      harness.once("exit", (code) => reject(new Error(`harness exited (${code}) before load:\n${out}`)));
+    });
+    await healthy;
+    const runId = /run id ([a-z0-9]{6})/.exec(out)![1]!;
+    const runDir = /results: (\S+)/.exec(out)![1]!;
+    const state = JSON.parse(readFileSync(join(runDir, "state.json"), "utf8"));
+    const pids = Object.values(state.processes as Record<string, { pid: number }>).map((p) => p.pid);
+    expect(pids).toHaveLength(3);
+    harness.kill("SIGKILL");
+    await new Promise((r) => harness.once("exit", r));
+
+    expect(leftovers(runId, pids).length).toBeGreaterThan(0);
+    expect(readdirSync(join(results, ".active"))).toEqual([`${runId}.json`]);
+
+    const r = spawnSync(process.execPath, [bin, "cleanup", "--results", results], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${runId} (${runDir}): cleaned`);
+    expect(r.stdout).toMatch(/removed process n1/);
+    expect(leftovers(runId, pids)).toEqual([]);
+    expect(readdirSync(join(results, ".active"))).toEqual([]);
+
+    const again = spawnSync(process.execPath, [bin, "cleanup", "--results", results], { encoding: "utf8" });
+    expect(again.stdout).toContain("nothing to clean");
+  });
+});
