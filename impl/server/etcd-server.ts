@@ -104,8 +104,7 @@ export class EtcdServer implements Core {
       Lease: {
         leaseGrant: (r: LeaseGrantRequestIn) => this.leaseGrant(r),
         leaseRevoke: (r: { ID: number }) => this.write({ kind: "leaseRevoke", request: { ID: r.ID } }),
-        leaseTimeToLive: (r: mvcc.LeaseTimeToLiveRequest) =>
-          this.fill(this.store.leaseTimeToLive(r, this.now())),
+        leaseTimeToLive: (r: mvcc.LeaseTimeToLiveRequest) => this.leaseTimeToLive(r),
         leaseLeases: () => this.fill(this.store.leases()),
       },
       Maintenance: {
@@ -344,6 +343,16 @@ export class EtcdServer implements Core {
     const TTL = Number(r.TTL);
     this.checkQuota(64);
     return this.write({ kind: "leaseGrant", request: { ID, TTL } }, false);
+  }
+
+  /** etcd answers TTL -1 (not an error) for a lease that does not exist (any more). */
+  private leaseTimeToLive(r: mvcc.LeaseTimeToLiveRequest): object {
+    try {
+      return this.fill(this.store.leaseTimeToLive(r, this.now()));
+    } catch (err) {
+      if (!isEtcdError(err, "LeaseNotFound")) throw err;
+      return { header: this.header(), ID: r.ID, TTL: -1, grantedTTL: 0, keys: [] };
+    }
   }
 
   private expireLeases(): void {
