@@ -155,3 +155,64 @@ describe("watch", () => {
     expect(st.takeWatchResponses().flatMap((r) => r.events.map((e) => e.kv.modRevision))).toEqual([5]);
   });
 });
+
+describe("watch at the compacted revision (etcd keeps only the puts of that revision, without prev_kv)", () => {
+  function compacted(): MvccStore {
+    const st = new MvccStore();
+    st.put({ key: b("a"), value: b("1") }); // 2
+    st.put({ key: b("d"), value: b("1") }); // 3
+    st.txn({
+      success: [{ requestPut: { key: b("a"), value: b("2") } }, { requestDeleteRange: { key: b("d") } }],
+    }); // 4
+    st.put({ key: b("a"), value: b("3") }); // 5
+    st.compact(4);
+    return st;
+  }
+  const events = (st: MvccStore) => {
+    st.watch({ key: ZERO, rangeEnd: ZERO, startRevision: 4, prevKv: true });
+    return st
+      .takeWatchResponses()
+      .flatMap((r) =>
+        r.events.map((e) => [e.type, s(e.kv.key), e.kv.modRevision, e.prevKv ? s(e.prevKv.value) : null]),
+      );
+  };
+  const want = [
+    [EventType.PUT, "a", 4, null],
+    [EventType.PUT, "a", 5, "2"],
+  ];
+
+  test("live store", () => {
+    expect(events(compacted())).toEqual(want);
+  });
+
+  test("after a snapshot round trip", () => {
+    expect(events(MvccStore.fromSnapshot(compacted().serialize()))).toEqual(want);
+  });
+
+  test("the deleted key's tombstone is gone from the snapshot", () => {
+    const st = compacted();
+    const fresh = new MvccStore();
+    fresh.put({ key: b("a"), value: b("1") });
+    fresh.put({ key: b("d"), value: b("1") });
+    fresh.txn({
+      success: [{ requestPut: { key: b("a"), value: b("2") } }, { requestDeleteRange: { key: b("d") } }],
+    });
+    fresh.put({ key: b("a"), value: b("3") });
+    fresh.compact(3);
+    // compacting at 4 removed d entirely; compacting at 3 keeps d's put at 3 and its tombstone at 4
+    expect(st.serialize().length).toBeLessThan(fresh.serialize().length);
+    expect(st.hashKV(5).hash).not.toBe(fresh.hashKV(5).hash);
+  });
+});
+
+describe("watch catch-up batches count revisions with events", () => {
+  test("revisions without a matching event do not use up a batch", () => {
+    const st = new MvccStore({ watchBatchMaxRevs: 1 });
+    st.put({ key: b("x") }); // 2
+    st.put({ key: b("y") }); // 3
+    st.put({ key: b("x") }); // 4
+    st.watch({ key: b("y"), startRevision: 2 });
+    const first = st.takeWatchResponses();
+    expect(first.map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[3]]);
+  });
+});
