@@ -53,6 +53,8 @@ export interface WalReplay {
   hardState: HardState | undefined;
   /** The last snapshot marker written, if any. */
   snapshot: SnapshotMarker | undefined;
+  /** Every snapshot marker still in the log, oldest first (a snapshot file is valid only with one). */
+  snapshots: SnapshotMarker[];
   /** Every entry still in the log, index-contiguous, after applying overwrites. */
   entries: WalEntry[];
   /** Set when a torn tail was cut off. */

@@ -171,6 +171,7 @@ export class Wal {
           metadata,
           hardState: undefined,
           snapshot: undefined,
+          snapshots: [],
           entries: [],
           truncatedTail: undefined,
         },
@@ -185,6 +186,7 @@ export class Wal {
     let metadata: Uint8Array | undefined;
     let hardState: HardState | undefined;
     let snapshot: SnapshotMarker | undefined;
+    const snapshots: SnapshotMarker[] = [];
     let entries: WalEntry[] = [];
     let truncatedTail: WalReplay["truncatedTail"];
     let lastEnd = 0;
@@ -209,6 +211,9 @@ export class Wal {
               break;
             case RecordType.Snapshot: {
               snapshot = readSnapshotMarker(r.payload);
+              const prev = snapshots[snapshots.length - 1];
+              if (!prev || prev.index !== snapshot.index || prev.term !== snapshot.term)
+                snapshots.push(snapshot);
               break;
             }
             case RecordType.Entry: {
@@ -264,7 +269,7 @@ export class Wal {
     const fh = await open(segments[segments.length - 1]!.path, "r+");
     const meta = metadata ?? options.metadata ?? new Uint8Array(0);
     const wal = new Wal(opts, meta, segments, fh, lastEnd, lastIndex, hardState, snapshot);
-    return { wal, replay: { metadata: meta, hardState, snapshot, entries, truncatedTail } };
+    return { wal, replay: { metadata: meta, hardState, snapshot, snapshots, entries, truncatedTail } };
   }
 
   /** Index of the last entry in the log (or of the last snapshot marker, if later); 0 if none. */
@@ -299,14 +304,6 @@ export class Wal {
     for (let i = 1; i < entries.length; i++)
       if (entries[i]!.index !== entries[i - 1]!.index + 1)
         return Promise.reject(new RangeError(`Wal.save: entries not contiguous at ${entries[i]!.index}`));
-    if (
-      entries.length &&
-      entries[0]!.index > this.last + 1 &&
-      entries[0]!.index !== (this.snapshot?.index ?? -1) + 1
-    )
-      return Promise.reject(
-        new RangeError(`Wal.save: entry ${entries[0]!.index} leaves a gap after ${this.last}`),
-      );
     return new Promise((resolve, reject) =>
       this.enqueue({ kind: "save", entries, hardState, resolve, reject }),
     );
@@ -376,8 +373,12 @@ export class Wal {
       const batch = this.queue;
       this.queue = [];
       try {
-        const indexes = await this.writeBatch(batch);
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(indexes[i]!);
+        const results = await this.writeBatch(batch);
+        for (let i = 0; i < batch.length; i++) {
+          const r = results[i]!;
+          if (typeof r === "number") batch[i]!.resolve(r);
+          else batch[i]!.reject(r);
+        }
       } catch (err) {
         for (const item of batch) item.reject(err);
       }
@@ -389,7 +390,7 @@ export class Wal {
   }
 
   /** Encodes, writes and syncs one batch; returns each item's resulting index. */
-  private async writeBatch(batch: Item[]): Promise<number[]> {
+  private async writeBatch(batch: Item[]): Promise<(number | Error)[]> {
     if (this.failed) throw this.failed;
     if (this.offset >= this.opts.segmentBytes) await this.cut();
 
@@ -401,32 +402,40 @@ export class Wal {
         if (it.hardState) size += HARD_STATE_RECORD_BYTES;
       } else size += SNAPSHOT_RECORD_BYTES;
     }
-    const buf = Buffer.allocUnsafe(size);
+    const whole = Buffer.allocUnsafe(size);
     let at = 0;
     let last = this.last;
     let hardState = this.hardState;
     let snapshot = this.snapshot;
-    const indexes: number[] = [];
+    const indexes: (number | Error)[] = [];
     for (const it of batch) {
       if (it.kind === "data") {
         last += 1;
-        at = writeEntry(buf, at, { index: last, term: this.opts.dataTerm, type: 0, data: it.data });
+        at = writeEntry(whole, at, { index: last, term: this.opts.dataTerm, type: 0, data: it.data });
       } else if (it.kind === "save") {
+        // Checked here, against the log as it will be after the items queued before this one.
+        const first = it.entries[0]?.index;
+        if (first !== undefined && first > last + 1 && first !== (snapshot?.index ?? -1) + 1) {
+          indexes.push(new RangeError(`Wal.save: entry ${first} leaves a gap after ${last}`));
+          continue;
+        }
         for (const e of it.entries) {
-          at = writeEntry(buf, at, e);
+          at = writeEntry(whole, at, e);
           last = e.index;
         }
         if (it.hardState) {
-          at = writeHardState(buf, at, it.hardState);
+          at = writeHardState(whole, at, it.hardState);
           hardState = it.hardState;
         }
       } else {
-        at = writeSnapshotMarker(buf, at, it.marker);
+        at = writeSnapshotMarker(whole, at, it.marker);
         snapshot = it.marker;
         if (it.marker.index > last) last = it.marker.index;
       }
       indexes.push(last);
     }
+    const buf = whole.subarray(0, at);
+    if (buf.length === 0) return indexes;
 
     const path = this.segments[this.segments.length - 1]!.path;
     try {
@@ -442,7 +451,10 @@ export class Wal {
         if (this.opts.io === "sync") fdatasyncSync(this.fh.fd);
         else await this.fh.datasync();
       } catch (err) {
-        // After a failed fsync the page cache state is unknown; retrying is not safe.
+        // Some file systems report a full disk only at fsync: cut this batch off like a failed
+        // write (everything before it was synced by earlier batches).
+        if (isNoSpace(err)) await this.cutBack(path, err);
+        // Otherwise the page cache state is unknown after a failed fsync; retrying is not safe.
         this.failed = new WalFailedError(`storage: fdatasync of ${path} failed: ${(err as Error).message}`, {
           cause: err,
         });
@@ -455,7 +467,7 @@ export class Wal {
     }
     this.offset += buf.length;
     this.counters.batches++;
-    this.counters.records += batch.length;
+    this.counters.records += indexes.filter((r) => typeof r === "number").length;
     this.counters.bytes += buf.length;
     this.last = last;
     this.hardState = hardState;
