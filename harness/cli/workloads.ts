@@ -6,8 +6,8 @@
 import type { Checker } from "../api/checker.js";
 import type { Workload } from "../api/workload.js";
 import type { GenLike } from "../generator/types.js";
-import { registerChecker, registerWorkload, etcdRegisterModel } from "../../workloads/register/index.js";
-import { registerModel } from "../../checkers/linearizable/index.js";
+import { registerChecker, registerWorkload } from "../../workloads/register/index.js";
+import "./run-models.js"; // registers etcd-register for `gauntlet check`
 
 export interface WorkloadFlags {
   opsPerKey: number;
@@ -19,9 +19,6 @@ export interface WorkloadEntry {
   make(flags: WorkloadFlags, ctx: { runId: string }): Workload<GenLike>;
   checker(): Checker;
 }
-
-// `gauntlet check --model etcd-register` works on register runs too.
-registerModel("etcd-register", etcdRegisterModel);
 
 export const WORKLOADS: Record<string, WorkloadEntry> = {
   register: {
