@@ -1,0 +1,96 @@
+/**
+ * Micro-benchmark of the MVCC store (tinybench): put (overwrite and new key), range (one key,
+ * a 100-key prefix, a limit-10 scan that still counts the whole key space), txn, serialize and
+ * compact, on stores of 10k and 100k keys. Run: `npm run bench:mvcc` (prints `uptime` first:
+ * the machine is shared, so quote the load with the figures).
+ */
+import { Bench } from "tinybench";
+import { MvccStore } from "../index.js";
+
+const enc = new TextEncoder();
+const key = (i: number) => enc.encode(`/registry/pods/ns-${i % 97}/pod-${String(i).padStart(7, "0")}`);
+const value = enc.encode("x".repeat(128));
+
+function filled(n: number): MvccStore {
+  const st = new MvccStore();
+  for (let i = 0; i < n; i++) st.put({ key: key(i), value });
+  return st;
+}
+
+/** Deterministic pseudo-random sequence (no Math.random in impl/mvcc). */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+}
+
+function ms(t0: number): string {
+  return (performance.now() - t0).toFixed(1);
+}
+
+async function main(): Promise<void> {
+  const rows: Record<string, string>[] = [];
+  for (const n of [10_000, 100_000]) {
+    let t0 = performance.now();
+    const st = filled(n);
+    const fillMs = ms(t0);
+    const rnd = lcg(n);
+    const keys = Array.from({ length: 4096 }, () => key(rnd() % n));
+    let next = n;
+    let j = 0;
+    const prefix = enc.encode("/registry/pods/ns-5/");
+    const prefixEnd = enc.encode("/registry/pods/ns-50");
+    const bench = new Bench({ time: 400, warmupTime: 50 });
+    bench
+      .add(`put overwrite (${n} keys)`, () => {
+        st.put({ key: keys[j++ & 4095]!, value });
+      })
+      .add(`put new key (${n}+ keys)`, () => {
+        st.put({ key: key(next++ * 7919), value });
+      })
+      .add(`range 1 key (${n} keys)`, () => {
+        st.range({ key: keys[j++ & 4095]! });
+      })
+      .add(`range ~${Math.round(n / 970)}-key prefix (${n} keys)`, () => {
+        st.range({ key: prefix, rangeEnd: prefixEnd });
+      })
+      .add(`range limit 10 over all, counting all (${n} keys)`, () => {
+        st.range({ key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]), limit: 10 });
+      })
+      .add(`txn compare+put (${n} keys)`, () => {
+        const k = keys[j++ & 4095]!;
+        st.txn({
+          compare: [{ key: k, target: "VERSION", result: "GREATER", version: 0 }],
+          success: [{ requestPut: { key: k, value } }],
+        });
+      });
+    await bench.run();
+    for (const t of bench.tasks) {
+      const r = t.result as
+        { latency?: { mean?: number; p99?: number }; throughput?: { mean?: number } } | undefined;
+      rows.push({
+        task: t.name,
+        "ops/s": Math.round(r?.throughput?.mean ?? 0).toLocaleString("en"),
+        "mean µs": ((r?.latency?.mean ?? 0) * 1000).toFixed(2),
+        "p99 µs": ((r?.latency?.p99 ?? 0) * 1000).toFixed(2),
+      });
+    }
+    t0 = performance.now();
+    const snap = st.serialize();
+    const serMs = ms(t0);
+    t0 = performance.now();
+    MvccStore.fromSnapshot(snap);
+    const resMs = ms(t0);
+    t0 = performance.now();
+    st.compact(st.currentRevision);
+    const compMs = ms(t0);
+    t0 = performance.now();
+    st.hashKV();
+    const hashMs = ms(t0);
+    console.log(
+      `${n} keys: fill ${fillMs} ms; at revision ${st.currentRevision}: serialize ${serMs} ms (${(snap.length / 1e6).toFixed(1)} MB), restore ${resMs} ms, compact ${compMs} ms, hashKV ${hashMs} ms`,
+    );
+  }
+  console.table(rows);
+}
+
+await main();
