@@ -16,3 +16,12 @@ export { RawNode } from "./rawnode.js";
 export type { ConfChange } from "./confchange.js";
 export { ConfChangeType, encodeConfChange, decodeConfChange, describeConfChange } from "./confchange.js";
 export { ProgressState, progressStateNames } from "./progress.js";
+export {
+  describeBytes,
+  describeEntry,
+  describeMessage,
+  describeReady,
+  describeSnapshot,
+  describeHardState,
+  describeConfState,
+} from "./describe.js";

@@ -176,6 +176,13 @@ export class Raft {
       const snap = this.log.snapshot();
       if (snap === "unavailable") return false;
       if (snap.metadata.index === 0) throw new Error("need non-empty snapshot");
+      const cs = snap.metadata.confState;
+      if (!cs.voters.includes(to) && !cs.learners.includes(to)) {
+        // The follower would refuse a snapshot whose configuration predates it: wait for the
+        // application to take a newer one (it should after applying a conf change).
+        this.debug(`snapshot at ${snap.metadata.index} predates member ${to}; waiting for a newer one`);
+        return false;
+      }
       m.type = M.Snap;
       m.snapshot = snap;
       pr.becomeSnapshot(snap.metadata.index);

@@ -33,13 +33,25 @@ export interface SimEvent {
 export class EventQueue {
   private heap: SimEvent[] = [];
   private seq = 0;
+  /** Popped events handed back with {@link release}, reused to spare the garbage collector. */
+  private readonly pool: SimEvent[] = [];
 
   get size(): number {
     return this.heap.length;
   }
 
   push(time: number, kind: EventKind, node: number, incarnation: number, msg: Message | undefined, ok = true): void {
-    const e: SimEvent = { time, seq: this.seq++, kind, node, incarnation, msg, ok };
+    let e = this.pool.pop();
+    if (e === undefined) e = { time, seq: this.seq++, kind, node, incarnation, msg, ok };
+    else {
+      e.time = time;
+      e.seq = this.seq++;
+      e.kind = kind;
+      e.node = node;
+      e.incarnation = incarnation;
+      e.msg = msg;
+      e.ok = ok;
+    }
     const h = this.heap;
     let i = h.length;
     h.push(e);
@@ -51,6 +63,12 @@ export class EventQueue {
       i = p;
     }
     h[i] = e;
+  }
+
+  /** Returns a popped event for reuse; the caller must not touch it afterwards. */
+  release(e: SimEvent): void {
+    e.msg = undefined;
+    if (this.pool.length < 4096) this.pool.push(e);
   }
 
   peekTime(): number {

@@ -269,11 +269,15 @@ export class Simulation {
       this.inv.onRestore(n.id, rd.snapshot.metadata.index, app.fingerprint());
     }
     const ents = rd.committedEntries;
+    let confChanged = false;
     for (let i = 0; i < ents.length; i++) {
       const e = ents[i]!;
       app.apply(e);
       this.inv.onApply(n.id, e.index, app.fingerprint());
-      if (e.type === EntryType.ConfChange) this.applyConfChange(n, e);
+      if (e.type === EntryType.ConfChange) {
+        this.applyConfChange(n, e);
+        confChanged = true;
+      }
       else if (e.data.length > 0 && e.data[0] === PROBE && this.now >= this.healAt * TICK) n.probeApplied = true;
       if (!n.alive) return; // removed itself
     }
@@ -290,10 +294,11 @@ export class Simulation {
     }
     // 4. advance
     raw.advance(rd);
-    // Snapshot and compact now and then.
     const applied = raw.raft.log.applied;
     const snapIndex = st.snapshot().metadata.index;
-    if (applied - snapIndex >= this.o.snapshotEvery) {
+    // Snapshot and compact now and then, and after every conf change (so a snapshot sent to a
+    // new member includes it).
+    if (applied - snapIndex >= this.o.snapshotEvery || (confChanged && applied > snapIndex)) {
       st.createSnapshot(applied, raw.raft.prs.confState(), app.snapshot());
       const upto = applied - this.o.keepEntries;
       if (upto >= st.firstIndex()) st.compact(upto);
@@ -565,6 +570,7 @@ export class Simulation {
             break;
           }
         }
+        this.q.release(e);
       }
     } catch (err) {
       this.inv.reportCrash(err instanceof Error ? (err.stack ?? err.message) : String(err));
