@@ -8,15 +8,13 @@ const EMPTY = new Uint8Array(0);
 
 /** The binary string of `bytes` (one char per byte). */
 export function toKeyString(bytes: Uint8Array): string {
+  // fromCharCode over the whole array gives a flat string (a += loop would build a rope,
+  // slow to hash and compare); chunked to stay below the engine's argument limit
   const n = bytes.length;
-  if (n <= 64) {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i]!);
-    return s;
-  }
+  if (n <= 8192) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   let s = "";
   for (let i = 0; i < n; i += 8192) {
-    s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, Math.min(n, i + 8192))));
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
   }
   return s;
 }

@@ -1,10 +1,16 @@
 /**
- * An ordered set of binary-string keys: a list of sorted chunks (a two-level B-tree), so
- * that insert and delete cost O(log n + chunk) instead of shifting one big array, and a
- * scan of [start, end) is a binary search plus a walk.
+ * An ordered map from binary-string keys to values: a list of sorted chunks (a two-level
+ * B-tree), so that insert and delete cost O(log n + chunk) instead of shifting one big
+ * array, and a scan of [start, end) is a binary search plus a walk that hands out the
+ * values without further lookups.
  */
 
 const MAX_CHUNK = 512;
+
+interface Chunk<V> {
+  keys: string[];
+  vals: V[];
+}
 
 function lowerBound(a: readonly string[], k: string): number {
   let lo = 0;
@@ -17,8 +23,8 @@ function lowerBound(a: readonly string[], k: string): number {
   return lo;
 }
 
-export class SortedKeys {
-  private chunks: string[][] = [];
+export class SortedKeys<V> {
+  private chunks: Chunk<V>[] = [];
   private total = 0;
 
   get size(): number {
@@ -33,71 +39,87 @@ export class SortedKeys {
     // last chunk whose first key <= k (0 if k is below all)
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (cs[mid]![0]! <= k) lo = mid;
+      if (cs[mid]!.keys[0]! <= k) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 
-  has(k: string): boolean {
-    if (this.total === 0) return false;
+  get(k: string): V | undefined {
+    if (this.total === 0) return undefined;
     const c = this.chunks[this.chunkFor(k)]!;
-    const i = lowerBound(c, k);
-    return i < c.length && c[i] === k;
+    const i = lowerBound(c.keys, k);
+    return i < c.keys.length && c.keys[i] === k ? c.vals[i] : undefined;
   }
 
-  /** Adds k; false if it was there. */
-  insert(k: string): boolean {
+  has(k: string): boolean {
+    return this.get(k) !== undefined;
+  }
+
+  /** Adds or replaces k; true if k is new. */
+  set(k: string, v: V): boolean {
     if (this.total === 0) {
-      this.chunks.push([k]);
+      this.chunks.push({ keys: [k], vals: [v] });
       this.total = 1;
       return true;
     }
     const ci = this.chunkFor(k);
     const c = this.chunks[ci]!;
-    const i = lowerBound(c, k);
-    if (i < c.length && c[i] === k) return false;
-    if (i === c.length) c.push(k);
-    else c.splice(i, 0, k);
+    const i = lowerBound(c.keys, k);
+    if (i < c.keys.length && c.keys[i] === k) {
+      c.vals[i] = v;
+      return false;
+    }
+    if (i === c.keys.length) {
+      c.keys.push(k);
+      c.vals.push(v);
+    } else {
+      c.keys.splice(i, 0, k);
+      c.vals.splice(i, 0, v);
+    }
     this.total++;
-    if (c.length > MAX_CHUNK) this.chunks.splice(ci + 1, 0, c.splice(MAX_CHUNK >>> 1));
+    if (c.keys.length > MAX_CHUNK) {
+      const half = MAX_CHUNK >>> 1;
+      this.chunks.splice(ci + 1, 0, { keys: c.keys.splice(half), vals: c.vals.splice(half) });
+    }
     return true;
   }
 
   /** Removes k; false if it was not there. */
-  remove(k: string): boolean {
+  delete(k: string): boolean {
     if (this.total === 0) return false;
     const ci = this.chunkFor(k);
     const c = this.chunks[ci]!;
-    const i = lowerBound(c, k);
-    if (i >= c.length || c[i] !== k) return false;
-    c.splice(i, 1);
+    const i = lowerBound(c.keys, k);
+    if (i >= c.keys.length || c.keys[i] !== k) return false;
+    c.keys.splice(i, 1);
+    c.vals.splice(i, 1);
     this.total--;
-    if (c.length === 0) this.chunks.splice(ci, 1);
+    if (c.keys.length === 0) this.chunks.splice(ci, 1);
     return true;
   }
 
   /**
-   * Calls `f` for each key in [start, end) in order (`end === null`: no upper bound),
-   * until `f` returns false.
+   * Calls `f` for each entry with key in [start, end) in key order (`end === null`: no upper
+   * bound), until `f` returns false.
    */
-  scan(start: string, end: string | null, f: (k: string) => boolean | void): void {
+  scan(start: string, end: string | null, f: (k: string, v: V) => boolean | void): void {
     if (this.total === 0) return;
     const cs = this.chunks;
     let ci = this.chunkFor(start);
-    let i = lowerBound(cs[ci]!, start);
+    let i = lowerBound(cs[ci]!.keys, start);
     for (; ci < cs.length; ci++, i = 0) {
-      const c = cs[ci]!;
-      for (; i < c.length; i++) {
-        const k = c[i]!;
+      const { keys, vals } = cs[ci]!;
+      for (; i < keys.length; i++) {
+        const k = keys[i]!;
         if (end !== null && k >= end) return;
-        if (f(k) === false) return;
+        if (f(k, vals[i]!) === false) return;
       }
     }
   }
 
   /** Every key, in order. */
-  toArray(): string[] {
-    return ([] as string[]).concat(...this.chunks);
+  keys(): string[] {
+    return ([] as string[]).concat(...this.chunks.map((c) => c.keys));
   }
 }

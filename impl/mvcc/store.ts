@@ -108,7 +108,7 @@ export class MvccStore implements LogView {
   private rev = 1;
   private compactRev = 0;
   private keys = new Map<string, KeyRecord>();
-  private index = new SortedKeys();
+  private index = new SortedKeys<KeyRecord>();
   /** log[i] holds the events of revision logStart + i. */
   private log: LogEvent[][] = [];
   private logStart = 2;
@@ -176,8 +176,8 @@ export class MvccStore implements LogView {
       return;
     }
     if (r.end !== null && r.end <= r.start) return;
-    this.index.scan(r.start, r.end, (k) => {
-      const kv = MvccStore.visible(this.keys.get(k)!, rev);
+    this.index.scan(r.start, r.end, (k, rec) => {
+      const kv = MvccStore.visible(rec, rev);
       return kv ? f(kv, k) : true;
     });
   }
@@ -289,7 +289,7 @@ export class MvccStore implements LogView {
     if (!rec) {
       rec = { bytes: copyBytes(req.key), entries: [] };
       this.keys.set(k, rec);
-      this.index.insert(k);
+      this.index.set(k, rec);
     }
     const kv: KeyValue = {
       key: rec.bytes,
@@ -503,7 +503,7 @@ export class MvccStore implements LogView {
       if (keepFrom === 0) continue;
       if (keepFrom >= e.length) {
         this.keys.delete(k);
-        this.index.remove(k);
+        this.index.delete(k);
       } else rec.entries = e.slice(keepFrom);
     }
     if (c > this.logStart) {
@@ -536,8 +536,7 @@ export class MvccStore implements LogView {
       dv.setFloat64(0, n, true);
       crc = crc32c(scratch, crc);
     };
-    this.index.scan("", null, (k) => {
-      const rec = this.keys.get(k)!;
+    this.index.scan("", null, (_k, rec) => {
       for (const e of rec.entries) {
         if (e.main > r) break;
         num(rec.bytes.length);
@@ -690,8 +689,7 @@ export class MvccStore implements LogView {
     w.f64(this.leaseTable.seed);
     w.uint(this.leaseTable.seq);
     w.uint(this.index.size);
-    this.index.scan("", null, (k) => {
-      const rec = this.keys.get(k)!;
+    this.index.scan("", null, (_k, rec) => {
       w.bytes(rec.bytes);
       w.uint(rec.entries.length);
       for (const e of rec.entries) {
@@ -743,7 +741,7 @@ export class MvccStore implements LogView {
     const leases = new LeaseTable(r.f64());
     leases.seq = r.uint();
     const keys = new Map<string, KeyRecord>();
-    const index = new SortedKeys();
+    const index = new SortedKeys<KeyRecord>();
     const nKeys = r.uint();
     const all: { main: number; sub: number; ev: LogEvent }[] = [];
     let prevKey: string | undefined;
@@ -788,7 +786,7 @@ export class MvccStore implements LogView {
         prev = kv;
       }
       keys.set(k, rec);
-      index.insert(k);
+      index.set(k, rec);
     }
     const nLeases = r.uint();
     for (let i = 0; i < nLeases; i++) leases.add(r.f64(), r.f64(), r.f64());
