@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { undoNetwork } from "./netns.js";
 import { runIgnoring, GONE } from "./sh.js";
+import { undoMounts } from "./disk.js";
 import { isAlive, listActive, readState, unregisterActive, writeState, type LocalState } from "./state.js";
 
 export interface CleanupReport {
@@ -58,14 +59,7 @@ export async function cleanupRun(runDir: string, opts: { force?: boolean } = {})
   const removed: string[] = [];
   await killRecorded(state, removed);
   const errors = await undoNetwork(state, (line) => removed.push(line.replace(/^removed /, "")));
-  for (const m of [...state.mounts].reverse()) {
-    try {
-      await runIgnoring(["umount", m], /not mounted|no mount point|No such file/i);
-      removed.push(`mount ${m}`);
-    } catch (err) {
-      errors.push(`umount ${m}: ${String(err)}`);
-    }
-  }
+  errors.push(...(await undoMounts(state, (line) => removed.push(line.replace(/^removed /, "")))));
   if (errors.length === 0) {
     state.netns = [];
     state.links = [];

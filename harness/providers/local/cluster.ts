@@ -19,6 +19,7 @@ import type {
 import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
 import type { MemberProcess } from "./member.js";
 import { deleteRule, undoNetwork, type NetLayout } from "./netns.js";
+import { diskCapability, undoMounts } from "./disk.js";
 import { run } from "./sh.js";
 import { unregisterActive, writeState, type IptablesRecord, type LocalState } from "./state.js";
 import { memberStatus } from "./status.js";
@@ -31,6 +32,8 @@ export interface LocalClusterParts {
   net?: NetLayout;
   /** node → faketime control file, when the Clock capability is on. */
   faketimeFiles?: Map<string, string>;
+  /** node → data directory on a tmpfs, when the Disk capability is on. */
+  tmpfsDirs?: Map<string, string>;
   version: string;
   log: (line: string) => void;
   unavailable: Partial<Record<CapabilityName, string>>;
@@ -50,6 +53,7 @@ export class LocalCluster implements Cluster {
     const caps: Capabilities = { killable: this.killable(), pausable: this.pausable() };
     if (p.net) caps.net = this.netCapability(p.net);
     if (p.faketimeFiles) caps.clock = this.clockCapability(p.faketimeFiles);
+    if (p.tmpfsDirs) caps.disk = diskCapability(p.tmpfsDirs, p.log);
     this.capabilities = caps;
     for (const [node, m] of p.members) {
       m.onUnexpectedExit = (code, signal) =>
@@ -259,10 +263,12 @@ export class LocalCluster implements Cluster {
     );
     this.save();
     errors.push(...(await undoNetwork(this.p.state, () => {})));
+    errors.push(...(await undoMounts(this.p.state, () => {})));
     if (errors.length === 0) {
       this.p.state.netns = [];
       this.p.state.links = [];
       this.p.state.iptables = [];
+      this.p.state.mounts = [];
       this.save();
       unregisterActive(this.p.resultsRoot, this.p.state.runId);
       log(

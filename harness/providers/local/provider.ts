@@ -22,6 +22,7 @@ import { LocalCluster } from "./cluster.js";
 import { MemberProcess } from "./member.js";
 import { canUseNamespaces, layout, pickSubnet, setUpNetwork, undoNetwork, type NetLayout } from "./netns.js";
 import { freePorts } from "./ports.js";
+import { mountTmpfs, undoMounts } from "./disk.js";
 import {
   clusterFlags,
   etcdVersion,
@@ -53,6 +54,11 @@ export interface LocalOptions {
   namespaces?: boolean;
   /** Start members under libfaketime so the Clock capability works (reference server only; default false). */
   clock?: boolean;
+  /**
+   * Put each member's data directory on a tmpfs of this many MiB (root only), which gives the
+   * Disk capability (fill / free). Default: no tmpfs, Disk unavailable.
+   */
+  tmpfsMb?: number;
   /** Allow the reference server with more members than it supports (for when replication lands early). */
   allowReferenceCluster?: boolean;
 }
@@ -78,7 +84,6 @@ export const localProvider: Provider<LocalOptions> = {
     const names = nodeNames(spec.nodes);
     const log = spec.log;
     const unavailable: Partial<Record<CapabilityName, string>> = {
-      disk: "not implemented by the local provider yet (issue 7: tmpfs data directories)",
       members: "not implemented by the local provider yet (issue 7)",
     };
 
@@ -125,6 +130,23 @@ export const localProvider: Provider<LocalOptions> = {
       else if (!lib) unavailable.clock = "libfaketime not installed (apt-get install libfaketime)";
       else if (!opts.clock) unavailable.clock = "not requested (start the cluster with clock: true)";
       else faketimeFiles = new Map(names.map((n) => [n, join(runDir, "nodes", n, "faketime.rc")]));
+
+      // Disk: data directories on size-limited tmpfs mounts (root only).
+      let tmpfsDirs: Map<string, string> | undefined;
+      if (opts.tmpfsMb === undefined)
+        unavailable.disk = "data directories are not on tmpfs (start the cluster with tmpfsMb)";
+      else if (!ns.ok) unavailable.disk = `tmpfs mounts need root (${ns.why})`;
+      else {
+        if (!(Number.isInteger(opts.tmpfsMb) && opts.tmpfsMb >= 1))
+          throw new HarnessError(`tmpfsMb must be a positive integer, got ${opts.tmpfsMb}`);
+        tmpfsDirs = new Map();
+        for (const n of names) {
+          const d = join(runDir, "nodes", n, "data");
+          await mountTmpfs(state, d, opts.tmpfsMb, save);
+          tmpfsDirs.set(n, d);
+        }
+        log(`data directories on ${opts.tmpfsMb} MiB tmpfs mounts`);
+      }
 
       const token = `gauntlet-${spec.runId}`;
       const infos = new Map<string, NodeInfo>();
@@ -174,6 +196,7 @@ export const localProvider: Provider<LocalOptions> = {
         infos,
         net,
         faketimeFiles,
+        tmpfsDirs,
         version,
         log,
         unavailable,
@@ -182,7 +205,7 @@ export const localProvider: Provider<LocalOptions> = {
       // Undo whatever was created before the failure, then report it.
       for (const m of members.values()) await m.kill().catch(() => {});
       state.processes = {};
-      const left = await undoNetwork(state, () => {});
+      const left = [...(await undoNetwork(state, () => {})), ...(await undoMounts(state, () => {}))];
       save();
       if (left.length === 0) unregisterActive(resultsRoot, spec.runId);
       else log(`could not undo everything (run \`gauntlet cleanup\`): ${left.join("; ")}`);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -91,6 +91,38 @@ describe.skipIf(!etcd.ok || !isRoot.ok)(
         await cluster.teardown();
       }
       expect(leftovers(runId, pids)).toEqual([]);
+    });
+  },
+);
+
+describe.skipIf(!isRoot.ok)(
+  `local provider: reference server with tmpfs data directories (${isRoot.why})`,
+  () => {
+    it("fills a member's disk to ENOSPC, frees it, and unmounts at teardown", async () => {
+      const runId = newRunId();
+      const runDir = join(root, runId);
+      const cluster = (await localProvider.start(
+        { nodes: 1, runDir, runId, log: () => {} },
+        { server: "reference", resultsRoot: root, tmpfsMb: 8 },
+      )) as LocalCluster;
+      const mounted = () =>
+        readFileSync("/proc/mounts", "utf8")
+          .split("\n")
+          .filter((l) => l.includes(runDir));
+      try {
+        expect(mounted()).toHaveLength(1);
+        await cluster.waitHealthy(20_000);
+        const disk = cluster.capabilities.disk!;
+        await disk.fill("n1");
+        const data = join(runDir, "nodes", "n1", "data");
+        expect(() => writeFileSync(join(data, "probe"), Buffer.alloc(64 * 1024))).toThrow(/ENOSPC/);
+        await disk.free("n1");
+        writeFileSync(join(data, "probe"), Buffer.alloc(64 * 1024));
+      } finally {
+        await cluster.teardown();
+      }
+      expect(mounted()).toEqual([]);
+      expect(leftovers(runId)).toEqual([]);
     });
   },
 );
