@@ -272,7 +272,8 @@ export class InteractionEnv {
     if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
-    this.queue.push(...rd.messages);
+    // A cut network loses messages as they are sent (and, in deliver, those already in flight).
+    for (const m of rd.messages) if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.queue.push(m);
     if (rd.snapshot) n.applied = new TextDecoder().decode(rd.snapshot.data).split(",").filter((x) => x !== "");
     for (const e of rd.committedEntries) {
       if (e.type === EntryType.ConfChange) {
