@@ -95,13 +95,18 @@ export function checkOps(
     const inputs = group.map((op) => prepInput[op.id]);
     const outputs = group.map((op) => prepOutput[op.id]);
     const mustPlace = new Uint8Array(n);
-    for (let i = 0; i < n; i++) mustPlace[i] = group[i]!.status === "ok" ? 1 : 0;
+    const readOnly = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      mustPlace[i] = group[i]!.status === "ok" ? 1 : 0;
+      readOnly[i] = model.readOnly?.(inputs[i], outputs[i]) ? 1 : 0;
+    }
     const order = entryOrder(group, mustPlace);
     const out = search({
       n,
       inputs,
       outputs,
       mustPlace,
+      readOnly,
       order,
       init: model.init(),
       step,

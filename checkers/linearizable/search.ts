@@ -26,6 +26,8 @@ export interface SearchProblem<S, I, O> {
   outputs: readonly O[];
   /** 1 for ops that must be placed (ok), 0 for ops that may be left out (info/pending). */
   mustPlace: Uint8Array;
+  /** 1 for ops that never change the state (see Model.readOnly). */
+  readOnly: Uint8Array;
   /** Entries in real-time order: 2·id for a call, 2·id+1 for a return; length 2n. */
   order: Int32Array;
   init: S;
@@ -72,7 +74,7 @@ function mixState(h: number): number {
 }
 
 export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
-  const { n, inputs, outputs, mustPlace, order, step, hash, equal, deadline } = p;
+  const { n, inputs, outputs, mustPlace, readOnly, order, step, hash, equal, deadline } = p;
   const HEAD = 2 * n;
   const TAIL = 2 * n + 1;
   const next = new Int32Array(2 * n + 2);
@@ -155,6 +157,8 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   }
 
   const stackOp = new Int32Array(n);
+  /** 1 when the frame placed a read-only op: its node fails when its child does. */
+  const forced = new Uint8Array(n);
   const stackState: S[] = new Array<S>(n);
   let depth = 0;
   let state = p.init;
@@ -171,7 +175,12 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
     return { valid, reason, explored: size, best, bestState };
   };
 
+  // On arriving at a node, first look for a read-only op that fits: if one does, it is the
+  // only child worth trying (if the node has a linearization, one starts with it: moving a
+  // state-preserving op that may come next to the front keeps every later state and every
+  // real-time constraint). Otherwise the read-only ops all fail here and the scan skips them.
   let entry = next[HEAD]!;
+  let arrived = true;
   for (;;) {
     if (remaining === 0) {
       bestDepth = depth;
@@ -180,9 +189,33 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       return outcome(true);
     }
     if ((++iter & 0x3fff) === 0 && performance.now() > deadline) return outcome("unknown", "timeout");
+    let fails = false;
+    let ns: S | null = null;
+    let stepped = false;
+    if (arrived) {
+      arrived = false;
+      entry = -1;
+      for (let e = next[HEAD]!; (e & 1) === 0; e = next[e]!) {
+        const i = e >>> 1;
+        if (readOnly[i]) {
+          ns = step(state, inputs[i]!, outputs[i]!);
+          if (ns !== null) {
+            entry = e;
+            stepped = true;
+            break;
+          }
+        } else if (entry < 0) entry = e;
+      }
+      if (entry < 0) {
+        // every callable op is read-only and none fits: the first return entry
+        entry = next[HEAD]!;
+        while ((entry & 1) === 0) entry = next[entry]!;
+      }
+    }
     if ((entry & 1) === 0) {
       const i = entry >>> 1;
-      const ns = step(state, inputs[i]!, outputs[i]!);
+      const ro = readOnly[i]!;
+      if (!stepped) ns = step(state, inputs[i]!, outputs[i]!);
       if (ns !== null) {
         const w = i >>> 5;
         const bit = 1 << (i & 31);
@@ -192,6 +225,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
           if (size > maxEntries) return outcome("unknown", "memory");
           stackOp[depth] = i;
           stackState[depth] = state;
+          forced[depth] = ro;
           depth++;
           state = ns;
           z = nz;
@@ -209,22 +243,34 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
             bestSaved = false;
           }
           entry = next[HEAD]!;
+          arrived = true;
           continue;
         }
         bits[w]! &= ~bit;
+        // A read-only op that fits leads to a configuration already seen (so failed): then
+        // this node fails too.
+        fails = ro === 1;
       }
-      entry = next[entry]!;
+      if (!fails) {
+        // next candidate; read-only ops were all tried on arrival
+        entry = next[entry]!;
+        while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
+        continue;
+      }
     } else if (entry === TAIL) {
       // Only reachable if every remaining entry is a call, which cannot happen; be safe.
       return outcome("unknown", "internal: reached the end of the entry list");
-    } else {
+    }
+    // The current node fails: pop, and keep popping while the popped frame was forced.
+    let i = 0;
+    for (;;) {
       if (depth === 0) return outcome(false);
       if (!bestSaved && depth === bestDepth) {
         best = stackOp.slice(0, depth);
         bestSaved = true;
       }
       depth--;
-      const i = stackOp[depth]!;
+      i = stackOp[depth]!;
       state = stackState[depth]!;
       bits[i >>> 5]! &= ~(1 << (i & 31));
       z ^= zob[i]!;
@@ -236,7 +282,9 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       prev[next[r]!] = r;
       next[prev[c]!] = c;
       prev[next[c]!] = c;
-      entry = next[c]!;
+      if (!forced[depth]) break;
     }
+    entry = next[2 * i]!;
+    while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
   }
 }

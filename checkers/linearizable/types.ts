@@ -103,6 +103,14 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    */
   step(state: S, input: I, output: O): S | null;
   /**
+   * Optional, for speed: true when this operation never changes the state, i.e. every
+   * successful `step(state, input, output)` returns `state` itself (the same reference): a
+   * read with a known result, a cas that did not swap. The search then commits to placing
+   * such an op as soon as it fits (it never has to try it later). Default: false. A wrong
+   * `true` can give wrong verdicts.
+   */
+  readOnly?(input: I, output: O): boolean;
+  /**
    * Nondeterministic models set this instead of (or besides) `step`: all possible next
    * states, `[]` when the output is impossible. The checker then searches over sets of
    * states (a deterministic "powerset" model built from this one).

@@ -75,6 +75,7 @@ export const kvModel = (): Model<KvState, KvInput, KvOutput> => ({
         return { s: s.s + i.v, h: (Math.imul(s.h, i.pow) + i.h) | 0 };
     }
   },
+  readOnly: (i: KvInput) => i.k === Kind.Get,
   hash: (s: KvState) => s.h,
   equal: (a: KvState, b: KvState) => a === b || (a.h === b.h && a.s === b.s),
   describeOp(op: CheckOp): string {

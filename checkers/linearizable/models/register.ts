@@ -121,6 +121,8 @@ function makeRegister(
           }
       }
     },
+    readOnly: (i: RegisterInput, o: RegisterOutput) =>
+      i.k === Kind.Read || (i.k === Kind.Cas && o.cas === CasOut.NotSwapped),
     hash: (s: Canon) => (typeof s === "number" ? mix32(s) : hashString(s)),
     equal: (a: Canon, b: Canon) => a === b,
     describeOp(op: CheckOp): string {

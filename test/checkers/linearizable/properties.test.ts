@@ -19,13 +19,15 @@ describe("histories of random operations run against the model are linearizable"
         fc.property(
           fc.record({
             seed: fc.integer(),
-            processes: fc.integer({ min: 1, max: 12 }),
-            ops: fc.integer({ min: 0, max: 150 }),
+            // at most a few operations in flight per key: a single key with ten concurrent
+            // appends is a hard instance for any WGL search (that is the bench's business)
+            processes: fc.integer({ min: 1, max: 6 }),
+            ops: fc.integer({ min: 0, max: 120 }),
             keys: fc.integer({ min: 1, max: 4 }),
             infoRate: fc.constantFrom(0, 0.05, 0.2),
             failRate: fc.constantFrom(0, 0.05, 0.2),
             values: fc.integer({ min: 1, max: 6 }),
-            latency: fc.integer({ min: 1, max: 20_000 }),
+            latency: fc.integer({ min: 1, max: 4000 }),
           }),
           (o) => {
             const h = generateHistory({ model: model as SimModel, ...o });
