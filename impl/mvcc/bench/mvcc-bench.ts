@@ -6,6 +6,7 @@
  */
 import { Bench } from "tinybench";
 import { MvccStore } from "../index.js";
+import { SortedKeys } from "../sorted-keys.js";
 
 const enc = new TextEncoder();
 const key = (i: number) => enc.encode(`/registry/pods/ns-${i % 97}/pod-${String(i).padStart(7, "0")}`);
@@ -27,7 +28,32 @@ function ms(t0: number): string {
   return (performance.now() - t0).toFixed(1);
 }
 
+/** Why the key index is chunked: inserting 100k random keys into it vs into one sorted array. */
+function indexChoice(): void {
+  const rnd = lcg(42);
+  const ks = Array.from({ length: 100_000 }, () => `/k/${rnd().toString(36)}${rnd().toString(36)}`);
+  let t0 = performance.now();
+  const sk = new SortedKeys<number>();
+  for (const k of ks) sk.set(k, 1);
+  const chunked = ms(t0);
+  t0 = performance.now();
+  const flat: string[] = [];
+  for (const k of ks) {
+    let lo = 0;
+    let hi = flat.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (flat[mid]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    if (flat[lo] !== k) flat.splice(lo, 0, k);
+  }
+  const flatMs = ms(t0);
+  console.log(`index: 100k random inserts: chunked ${chunked} ms, one sorted array ${flatMs} ms`);
+}
+
 async function main(): Promise<void> {
+  indexChoice();
   const rows: Record<string, string>[] = [];
   for (const n of [10_000, 100_000]) {
     let t0 = performance.now();
