@@ -262,7 +262,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       return outcome("unknown", "internal: reached the end of the entry list");
     }
     // The current node fails: pop, and keep popping while the popped frame was forced.
-    let i = 0;
+    let i: number;
     for (;;) {
       if (depth === 0) return outcome(false);
       if (!bestSaved && depth === bestDepth) {
