@@ -48,8 +48,8 @@ export interface EtcdServerOptions {
   metrics: Metrics;
   /** Milliseconds on a monotonic clock (lease deadlines). */
   now?: () => number;
-  /** Bytes of the data dir on disk when opened. */
-  diskBytes?: number;
+  /** Size of the state at start: the recovered snapshot's bytes plus the replayed entries' bytes. */
+  initialDbBytes?: number;
 }
 
 export class EtcdServer implements Core {
@@ -74,8 +74,10 @@ export class EtcdServer implements Core {
   private readonly watchers = new Map<number, WatchStream>();
   private pumpScheduled = false;
   private timers: NodeJS.Timeout[] = [];
-  private diskBytes: number;
-  private walBytesAtMeasure = 0;
+  /** dbSize model: bytes of the last snapshot (or of the state at start) ... */
+  private baseBytes: number;
+  /** ... plus WAL bytes written since then (WalStats.bytes at that moment). */
+  private walBytesAtBase = 0;
   private stopped = false;
 
   constructor(o: EtcdServerOptions) {
@@ -90,8 +92,8 @@ export class EtcdServer implements Core {
     this.memberIdLong = Long.fromString(o.memberId.toString(), true);
     this.now = o.now ?? (() => performance.now());
     this.maxRequestBytes = o.config.maxRequestBytes;
-    this.diskBytes = o.diskBytes ?? 0;
-    this.walBytesAtMeasure = o.storage.stats().bytes;
+    this.baseBytes = o.initialDbBytes ?? 0;
+    this.walBytesAtBase = o.storage.stats().bytes;
     this.loop = new ApplyLoop(o.storage, (index, cmd) => this.apply(index, cmd), o.storage.snapshotIndex);
     this.unary = {
       KV: {
@@ -146,22 +148,11 @@ export class EtcdServer implements Core {
     this.store.leasePromote(this.now());
   }
 
-  /** Starts the timers: lease expiry (every 500 ms) and disk size measurement (every second). */
-  start(measureDisk: () => Promise<number>): void {
+  /** Starts the lease expiry timer (every 500 ms). */
+  start(): void {
     const leaseTimer = setInterval(() => this.expireLeases(), 500);
-    const diskTimer = setInterval(() => {
-      const walBytes = this.storage.stats().bytes;
-      measureDisk().then(
-        (bytes) => {
-          this.diskBytes = bytes;
-          this.walBytesAtMeasure = walBytes;
-        },
-        () => {},
-      );
-    }, 1000);
     leaseTimer.unref();
-    diskTimer.unref();
-    this.timers.push(leaseTimer, diskTimer);
+    this.timers.push(leaseTimer);
   }
 
   stop(): void {
@@ -175,9 +166,19 @@ export class EtcdServer implements Core {
     return this.loop.appliedIndex;
   }
 
-  /** Approximate database size: the data dir on disk, plus WAL bytes written since it was measured. */
+  /**
+   * The database size as etcd's quota sees it, modelled on etcd's bbolt file: it grows with
+   * every write (the WAL bytes appended) and shrinks only when a snapshot is taken (periodic, or
+   * `defragment`), to the size of the serialized state; so, as with etcd, compact + defrag
+   * frees space.
+   */
   dbSize(): number {
-    return this.diskBytes + Math.max(0, this.storage.stats().bytes - this.walBytesAtMeasure);
+    return this.baseBytes + Math.max(0, this.storage.stats().bytes - this.walBytesAtBase);
+  }
+
+  private snapshotTaken(data: Uint8Array, walBytes: number): void {
+    this.baseBytes = data.byteLength;
+    this.walBytesAtBase = walBytes;
   }
 
   get watcherCount(): number {
@@ -265,10 +266,14 @@ export class EtcdServer implements Core {
     const index = this.loop.appliedIndex;
     if (!this.storage.shouldSnapshot(index)) return;
     const data = this.store.serialize();
-    this.storage.saveSnapshot(index, data).catch((err: unknown) => {
-      if (err instanceof NoSpaceError) this.raiseNoSpace("snapshot");
-      this.log.warn("saving a snapshot failed", { index, error: err });
-    });
+    const walBytes = this.storage.stats().bytes;
+    this.storage
+      .saveSnapshot(index, data)
+      .then(() => this.snapshotTaken(data, walBytes))
+      .catch((err: unknown) => {
+        if (err instanceof NoSpaceError) this.raiseNoSpace("snapshot");
+        this.log.warn("saving a snapshot failed", { index, error: err });
+      });
   }
 
   /** Proposes a write and maps log failures to etcd's errors. */
@@ -429,7 +434,10 @@ export class EtcdServer implements Core {
     const index = this.loop.appliedIndex;
     if (index > this.storage.snapshotIndex) {
       try {
-        await this.storage.saveSnapshot(index, this.store.serialize());
+        const data = this.store.serialize();
+        const walBytes = this.storage.stats().bytes;
+        await this.storage.saveSnapshot(index, data);
+        this.snapshotTaken(data, walBytes);
       } catch (err) {
         if (err instanceof NoSpaceError) {
           this.raiseNoSpace("defragment");

@@ -3,8 +3,6 @@
  * builds the core, serves gRPC + /health + /metrics on every --listen-client-urls address and
  * /health + /metrics on every --listen-metrics-urls address. `close()` stops it all.
  */
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import type { Server as NetServer } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as grpc from "@grpc/grpc-js";
@@ -26,27 +24,6 @@ export interface RunningServer {
   /** Actual bound client addresses (host:port), in --listen-client-urls order. */
   clientAddresses: string[];
   close(): Promise<void>;
-}
-
-/** Sum of file sizes under dir (recursively); 0 if missing. */
-export async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  for (const n of names) {
-    const p = join(dir, n);
-    try {
-      const s = await stat(p);
-      total += s.isDirectory() ? await dirBytes(p) : s.size;
-    } catch {
-      // vanished meanwhile
-    }
-  }
-  return total;
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
@@ -95,7 +72,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     clusterId: cid,
     log,
     metrics,
-    diskBytes: await dirBytes(config.dataDir),
+    initialDbBytes:
+      (recovered.snapshot?.data.byteLength ?? 0) +
+      recovered.entries.reduce((n, e) => n + e.data.byteLength, 0),
   });
   core.replay(recovered.entries, decodeCommand);
   log.info("recovered", {
@@ -105,7 +84,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     revision: store.currentRevision,
     ms: Math.round(performance.now() - t0),
   });
-  core.start(() => dirBytes(config.dataDir));
+  core.start();
 
   metrics.gauge(
     "etcd_mvcc_db_total_size_in_bytes",
