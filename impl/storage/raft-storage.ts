@@ -43,6 +43,8 @@ export interface RaftStorageOptions {
   catchUpEntries?: number;
   /** fdatasync (default true); false only for benchmarks and simulations. */
   fsync?: boolean;
+  /** WAL write path: "async" (thread pool, default) or "sync" (on the event loop; less CPU per batch). See WalOptions.io. */
+  io?: "async" | "sync";
   onSync?: (ms: number, records: number) => void;
 }
 
@@ -93,7 +95,10 @@ export function decodeRaftSnapshotData(
   const ids = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x));
   if (!ids(c.voters) || !ids(c.learners))
     throw new CorruptSnapshotError(file, "configuration lacks voters/learners");
-  return { confState: { voters: c.voters, learners: c.learners }, data: buf.subarray(4 + n) };
+  return {
+    confState: { voters: c.voters, learners: c.learners },
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset + 4 + n, bytes.byteLength - 4 - n),
+  };
 }
 
 export class RaftDiskStorage {
@@ -125,6 +130,7 @@ export class RaftDiskStorage {
       metadata: options.metadata,
       segmentBytes: options.segmentBytes,
       fsync: options.fsync,
+      io: options.io,
       logger,
       onSync: options.onSync,
     });

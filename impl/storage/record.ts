@@ -120,8 +120,8 @@ export function readEntry(payload: Buffer): WalEntry {
     index: getU64(payload, 0),
     term: getU64(payload, 8),
     type: payload.readUInt8(16),
-    // A copy, so a replayed entry does not pin the whole segment buffer.
-    data: Uint8Array.prototype.slice.call(payload, ENTRY_HEAD),
+    // A plain Uint8Array copy, so a replayed entry does not pin the whole segment buffer.
+    data: new Uint8Array(payload.subarray(ENTRY_HEAD)),
   };
 }
 

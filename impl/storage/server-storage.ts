@@ -40,6 +40,8 @@ export interface ServerStorageOptions {
   metadata?: Uint8Array;
   /** fdatasync each batch (default true); false only for benchmarks. */
   fsync?: boolean;
+  /** WAL write path: "async" (thread pool, default) or "sync" (on the event loop; less CPU per batch). See WalOptions.io. */
+  io?: "async" | "sync";
   /** Called after each WAL fsync with its duration in ms and the records it covered (for /metrics). */
   onSync?: (ms: number, records: number) => void;
 }
@@ -109,6 +111,7 @@ export class ServerStorage {
       metadata: options.metadata,
       segmentBytes: options.segmentBytes,
       fsync: options.fsync,
+      io: options.io,
       logger,
       onSync: options.onSync,
     });

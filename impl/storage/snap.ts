@@ -64,7 +64,12 @@ export function decodeSnapshot(buf: Buffer, file: string): Snapshot {
   const got = crc32(buf.subarray(HEAD), crc32(buf.subarray(0, 32)));
   if (want !== got)
     throw new CorruptSnapshotError(file, `checksum mismatch (stored ${want}, computed ${got})`);
-  return { index: getU64(buf, 8), term: getU64(buf, 16), data: buf.subarray(HEAD) };
+  // A plain Uint8Array view (not a Buffer, whose slice() would not copy).
+  return {
+    index: getU64(buf, 8),
+    term: getU64(buf, 16),
+    data: new Uint8Array(buf.buffer, buf.byteOffset + HEAD, length),
+  };
 }
 
 export class Snapshotter {

@@ -40,6 +40,7 @@ import {
 import {
   HARD_STATE_RECORD_BYTES,
   HEADER_BYTES,
+  MAX_PAYLOAD_BYTES,
   RecordType,
   SNAPSHOT_RECORD_BYTES,
   entryRecordBytes,
@@ -204,7 +205,7 @@ export class Wal {
         try {
           switch (r.type) {
             case RecordType.Metadata:
-              metadata ??= Uint8Array.prototype.slice.call(r.payload);
+              metadata ??= new Uint8Array(r.payload);
               break;
             case RecordType.HardState:
               hardState = readHardState(r.payload);
@@ -293,6 +294,10 @@ export class Wal {
    * not in the log and its index is not used).
    */
   appendData(data: Uint8Array): Promise<number> {
+    if (data.byteLength + 17 > MAX_PAYLOAD_BYTES)
+      return Promise.reject(
+        new RangeError(`Wal.appendData: ${data.byteLength} bytes is over the record limit`),
+      );
     return new Promise((resolve, reject) => this.enqueue({ kind: "data", data, resolve, reject }));
   }
 
@@ -301,6 +306,11 @@ export class Wal {
    * Entries must be index-contiguous; the first may be at or below the last index (overwrite).
    */
   save(entries: readonly WalEntry[], hardState?: HardState): Promise<number> {
+    for (const e of entries)
+      if (e.data.byteLength + 17 > MAX_PAYLOAD_BYTES)
+        return Promise.reject(
+          new RangeError(`Wal.save: entry ${e.index} of ${e.data.byteLength} bytes is over the record limit`),
+        );
     for (let i = 1; i < entries.length; i++)
       if (entries[i]!.index !== entries[i - 1]!.index + 1)
         return Promise.reject(new RangeError(`Wal.save: entries not contiguous at ${entries[i]!.index}`));

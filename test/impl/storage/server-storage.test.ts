@@ -82,6 +82,11 @@ describe("ServerStorage", () => {
     expect(again.recovered.snapshot!.index).toBe(storage.snapshotIndex);
     expect(again.recovered.entries.length).toBe(230 - storage.snapshotIndex);
     expect(again.toy.values).toEqual(toy.values);
+    // Plain Uint8Arrays: slice() copies exactly the data (a Buffer's slice would not).
+    for (const b of [again.recovered.snapshot!.data, again.recovered.entries[0]!.data]) {
+      expect(Buffer.isBuffer(b)).toBe(false);
+      expect(b.slice().buffer.byteLength).toBe(b.byteLength);
+    }
     expect(await again.storage.append(enc("w231"))).toBe(231);
     await again.storage.close();
   });
