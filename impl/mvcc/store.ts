@@ -27,7 +27,14 @@ import { enumValue } from "./enums.js";
 import { LeaseTable } from "./lease.js";
 import { WatchIndex } from "./watch.js";
 import type { LogEvent, LogView } from "./watch.js";
-import { checkDeleteRequest, checkPutRequest, checkRangeRequest, checkTxn, opKind } from "./txn-check.js";
+import {
+  checkBytes,
+  checkDeleteRequest,
+  checkPutRequest,
+  checkRangeRequest,
+  checkTxn,
+  opKind,
+} from "./txn-check.js";
 import { CompareResult, CompareTarget, EventType, SortOrder, SortTarget, WatchFilter } from "./types.js";
 import type {
   Compare,
@@ -629,8 +636,13 @@ export class MvccStore implements LogView {
    * which the watcher is gone. Throws InvalidArgument for an unknown filter.
    */
   watch(req: WatchCreateRequest): number {
+    if (typeof req !== "object" || req === null)
+      throw new EtcdError("InvalidArgument", "watch request must be an object");
+    checkBytes(req, "key", "rangeEnd");
     const start = int(req.startRevision, "start_revision");
-    const filters = (req.filters ?? []).map((f) => enumValue(f, WatchFilter, 0, "watch filter"));
+    const fs = req.filters ?? [];
+    if (!Array.isArray(fs)) throw new EtcdError("InvalidArgument", "watch filters must be a list");
+    const filters = fs.map((f) => enumValue(f, WatchFilter, 0, "watch filter"));
     return this.watches.add(
       {
         range: toKeyRange(req.key ?? EMPTY, req.rangeEnd),

@@ -17,7 +17,23 @@ function empty(b: Uint8Array | undefined | null): boolean {
   return b === undefined || b === null || b.length === 0;
 }
 
+/** Throws InvalidArgument unless each named field is absent or a Uint8Array. */
+export function checkBytes(req: object, ...names: string[]): void {
+  for (const n of names) {
+    const v = (req as Record<string, unknown>)[n];
+    if (v !== undefined && v !== null && !(v instanceof Uint8Array))
+      throw new EtcdError("InvalidArgument", `${n} must be bytes`);
+  }
+}
+
+function checkObject(req: unknown, what: string): void {
+  if (typeof req !== "object" || req === null)
+    throw new EtcdError("InvalidArgument", `${what} must be an object`);
+}
+
 export function checkRangeRequest(r: RangeRequest): void {
+  checkObject(r, "range request");
+  checkBytes(r, "key", "rangeEnd");
   if (empty(r.key)) throw new EtcdError("EmptyKey");
   try {
     enumValue(r.sortOrder, SortOrder, 0, "sort order");
@@ -28,12 +44,16 @@ export function checkRangeRequest(r: RangeRequest): void {
 }
 
 export function checkPutRequest(r: PutRequest): void {
+  checkObject(r, "put request");
+  checkBytes(r, "key", "value");
   if (empty(r.key)) throw new EtcdError("EmptyKey");
   if (r.ignoreValue && !empty(r.value)) throw new EtcdError("ValueProvided");
   if (r.ignoreLease && (r.lease ?? 0) !== 0) throw new EtcdError("LeaseProvided");
 }
 
 export function checkDeleteRequest(r: DeleteRangeRequest): void {
+  checkObject(r, "delete request");
+  checkBytes(r, "key", "rangeEnd");
   if (empty(r.key)) throw new EtcdError("EmptyKey");
 }
 
@@ -45,6 +65,7 @@ export type OpKind =
   | { kind: "txn"; req: TxnRequest };
 
 export function opKind(op: RequestOp): OpKind {
+  checkObject(op, "request op");
   if (op.requestRange) return { kind: "range", req: op.requestRange };
   if (op.requestPut) return { kind: "put", req: op.requestPut };
   if (op.requestDeleteRange) return { kind: "delete", req: op.requestDeleteRange };
@@ -54,12 +75,23 @@ export function opKind(op: RequestOp): OpKind {
 
 /** etcd's checkTxnRequest: operation counts and keys, recursively. */
 export function checkTxnRequest(r: TxnRequest, maxTxnOps: number): void {
+  checkObject(r, "txn request");
   const cmp = r.compare ?? [];
   const succ = r.success ?? [];
   const fail = r.failure ?? [];
+  for (const [l, what] of [
+    [cmp, "compare"],
+    [succ, "success"],
+    [fail, "failure"],
+  ] as const)
+    if (!Array.isArray(l)) throw new EtcdError("InvalidArgument", `txn ${what} must be a list`);
   const opc = Math.max(cmp.length, succ.length, fail.length);
   if (opc > maxTxnOps) throw new EtcdError("TooManyOps");
-  for (const c of cmp) if (empty(c.key)) throw new EtcdError("EmptyKey");
+  for (const c of cmp) {
+    checkObject(c, "compare");
+    checkBytes(c, "key", "rangeEnd", "value");
+    if (empty(c.key)) throw new EtcdError("EmptyKey");
+  }
   for (const op of [...succ, ...fail]) {
     const o = opKind(op);
     switch (o.kind) {
