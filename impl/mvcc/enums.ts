@@ -19,7 +19,7 @@ export function enumValue(
   if (v === undefined || v === null || v === "") return dflt;
   if (typeof v === "number") {
     for (const n of Object.values(values)) if (n === v) return v;
-  } else {
+  } else if (typeof v === "string") {
     const want = norm(v);
     for (const [name, n] of Object.entries(values)) if (norm(name) === want) return n;
   }
