@@ -1,7 +1,7 @@
 /**
  * `--format auto`: tells the history format from the first non-empty line.
  * - `{"...` (a JSON object) → `jsonl`
- * - `{:...` (an EDN map with keyword keys) → `edn`
+ * - `{:...` (an EDN map with keyword keys), or a tagged one (`#jepsen.history.Op{:...`) → `edn`
  * - a line containing `jepsen.util -` → `jepsen-log`
  * Anything else is not recognised (the caller names the file and line and asks for --format).
  */
@@ -16,6 +16,8 @@ export function detectFormat(firstLine: string): HistoryFormat | undefined {
     if (next === ":") return "edn";
     return undefined;
   }
+  // A tagged map, e.g. Jepsen's `#jepsen.history.Op{:index 0, ...}`.
+  if (/^#[A-Za-z][\w.\-/]*\s*\{\s*:/.test(t)) return "edn";
   if (/jepsen\.util\s+-\s/.test(t)) return "jepsen-log";
   return undefined;
 }

@@ -219,6 +219,16 @@ describe("gauntlet check (the command, through bin/gauntlet.js)", () => {
     );
   });
 
+  it("reads standard input as /dev/stdin, and refuses to check nothing", () => {
+    const text = readFileSync(join(samples, "jepsen-etcd/etcd_005.log"), "utf8");
+    const r = spawnSync("node", [bin, "check", "/dev/stdin"], { input: text, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\/dev\/stdin: linearizable — 79 ops/);
+    const none = cli("-");
+    expect(none.status).toBe(3);
+    expect(none.stderr).toMatch(/name at least one history file/);
+  });
+
   it("prints JSON Lines with --json and rejects a bad --format choice", () => {
     const r = cli("--json", join(samples, "kv/c01-bad.txt"));
     expect(r.status).toBe(1);

@@ -17,11 +17,15 @@ export interface CheckInput {
   runDir?: string;
 }
 
+/** The argument that reads the history from standard input (read from the process's stdin, not opened by name). */
+export const STDIN = "/dev/stdin";
+
 /** The run directory's history file. */
 export const RUN_HISTORY = "history.jsonl";
 
 /** Resolves one argument; throws {@link HistoryError} (line 0) when it is neither a file nor a run directory. */
 export async function resolveInput(arg: string): Promise<CheckInput> {
+  if (arg === STDIN) return { label: arg, path: STDIN };
   let isDir = false;
   try {
     isDir = (await stat(arg)).isDirectory();

@@ -7,12 +7,18 @@
  */
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { HistoryError, readHistoryFile, type HistoryFormat } from "../../../checkers/history/index.js";
+import {
+  HistoryError,
+  readHistory,
+  readHistoryFile,
+  type HistoryFormat,
+  type TextSource,
+} from "../../../checkers/history/index.js";
 import { check, modelNames } from "../../../checkers/linearizable/index.js";
 import { renderHtmlReport } from "../../../checkers/report/html.js";
 import { EXIT_ERROR, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID } from "../exit-codes.js";
 import { HtmlPaths } from "./html-paths.js";
-import { resolveInput } from "./inputs.js";
+import { resolveInput, STDIN } from "./inputs.js";
 import { guessModel } from "./model-guess.js";
 import { humanLines, jsonError, jsonObject, type Checked, type Failed } from "./output.js";
 
@@ -30,11 +36,19 @@ export interface CheckArgs {
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** What `/dev/stdin` reads (it may be a socket, which cannot be opened by name). Default: process.stdin. */
+  stdin?: TextSource;
 }
 
 export const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 export async function runCheck(args: CheckArgs, io: Io = consoleIo): Promise<number> {
+  if (args.files.length === 0) {
+    io.err(
+      "gauntlet check: name at least one history file or run directory (/dev/stdin reads standard input)",
+    );
+    return EXIT_ERROR;
+  }
   if (args.model !== undefined && !modelNames().includes(args.model)) {
     io.err(`gauntlet check: unknown model "${args.model}" (known: ${modelNames().join(", ")})`);
     return EXIT_ERROR;
@@ -59,7 +73,7 @@ export async function runCheck(args: CheckArgs, io: Io = consoleIo): Promise<num
   let unknown = 0;
   let valid = 0;
   for (const file of args.files) {
-    const outcome = await checkOne(file, args, htmlPaths);
+    const outcome = await checkOne(file, args, htmlPaths, () => io.stdin ?? process.stdin);
     if ("message" in outcome) {
       errors++;
       io.err(`gauntlet check: ${outcome.message}`);
@@ -88,13 +102,17 @@ async function checkOne(
   arg: string,
   args: CheckArgs,
   htmlPaths: HtmlPaths | undefined,
+  stdin: () => TextSource,
 ): Promise<Checked | Failed> {
   let label = arg;
   try {
     const input = await resolveInput(arg);
     label = input.label;
     const t0 = performance.now();
-    const { format, operations } = await readHistoryFile(input.path, { format: args.format });
+    const { format, operations } =
+      input.path === STDIN
+        ? await readHistory(stdin(), { format: args.format, file: STDIN })
+        : await readHistoryFile(input.path, { format: args.format });
     const parseMs = performance.now() - t0;
     const guess =
       args.model === undefined

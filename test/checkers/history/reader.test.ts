@@ -290,6 +290,18 @@ describe("--format auto", () => {
       "jepsen-log",
     );
     expect((await readHistoryText("")).operations).toEqual([]);
+    const tagged = await readHistoryText(
+      "#jepsen.history.Op{:index 0, :time 5, :type :invoke, :process 0, :f :read, :value nil}",
+    );
+    expect(tagged.format).toBe("edn");
+    expect(tagged.operations[0]).toEqual({
+      index: 0,
+      time: 5,
+      process: 0,
+      type: "invoke",
+      f: "read",
+      value: null,
+    });
   });
 
   it("names the line it cannot recognise", async () => {
