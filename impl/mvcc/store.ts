@@ -600,13 +600,13 @@ export class MvccStore implements LogView {
   }
 
   /**
-   * etcd LeaseTimeToLive: remaining whole seconds (never below 0), granted TTL, keys if asked.
+   * etcd LeaseTimeToLive: remaining whole seconds (truncated toward zero, as etcd: negative once past the deadline), granted TTL, keys if asked.
    * Throws LeaseNotFound (etcd's gRPC server answers that with TTL -1 rather than an error).
    */
   leaseTimeToLive(req: LeaseTimeToLiveRequest, now: number): LeaseTimeToLiveResponse {
     const l = this.leaseTable.get(int(req.ID, "ID"));
     if (!l) throw new EtcdError("LeaseNotFound");
-    const remaining = Math.max(0, Math.floor((l.deadline - now) / this.opts.timeUnitsPerSecond));
+    const remaining = Math.trunc((l.deadline - now) / this.opts.timeUnitsPerSecond) || 0; // etcd: int64(Remaining().Seconds())
     const keys = req.keys ? [...l.keys].sort().map((k) => this.keys.get(k)!.bytes) : [];
     return { header: { revision: this.rev }, ID: l.id, TTL: remaining, grantedTTL: l.ttl, keys };
   }

@@ -202,7 +202,7 @@ export interface LeaseTimeToLiveRequest {
   ID: number;
   keys?: boolean;
 }
-/** `TTL` is the remaining time in whole seconds (truncated, never below 0). */
+/** `TTL` is the remaining time in whole seconds, truncated toward zero as etcd does (so it goes negative once past the deadline, until the lease is revoked). */
 export interface LeaseTimeToLiveResponse {
   header: ResponseHeader;
   ID: number;

@@ -101,7 +101,8 @@ describe("leases", () => {
     expect(st.expiredLeases(12000)).toEqual([2]);
     // past its deadline a lease cannot be kept alive (it awaits its revoke)
     expect(thrown(() => st.leaseKeepAlive(2, 7000))?.name).toBe("LeaseNotFound");
-    expect(st.leaseTimeToLive({ ID: 2 }, 7000).TTL).toBe(0);
+    expect(st.leaseTimeToLive({ ID: 2 }, 6500).TTL).toBe(0);
+    expect(st.leaseTimeToLive({ ID: 2 }, 7000).TTL).toBe(-1);
     expect(thrown(() => st.leaseTimeToLive({ ID: 77 }, 0))?.name).toBe("LeaseNotFound");
     st.leasePromote(50_000);
     expect(st.expiredLeases(55_000)).toEqual([2]);
