@@ -12,6 +12,7 @@ export type { RaftStorageOptions, RaftRecovered, RaftPersist } from "./raft-stor
 export { Wal, DEFAULT_SEGMENT_BYTES } from "./wal.js";
 export type { WalOptions } from "./wal.js";
 export { Snapshotter } from "./snap.js";
+export { DataDirLockedError } from "./lock.js";
 export {
   StorageError,
   NoSpaceError,

@@ -28,6 +28,7 @@ import { Snapshotter } from "./snap.js";
 import { silentLogger } from "./types.js";
 import type { StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
+import { lockMemberDir } from "./lock.js";
 
 export interface RaftStorageOptions {
   /** etcd's `--data-dir`. */
@@ -105,6 +106,7 @@ export class RaftDiskStorage {
   /** Hand this to the Raft core as its `Storage`. Change it only through this class. */
   readonly memory: MemoryStorage;
   private snapshotting = false;
+  private unlock: () => Promise<void> = async () => {};
 
   private constructor(
     private readonly wal: Wal,
@@ -119,6 +121,21 @@ export class RaftDiskStorage {
     options: RaftStorageOptions,
   ): Promise<{ storage: RaftDiskStorage; recovered: RaftRecovered }> {
     const logger = options.logger ?? silentLogger;
+    const unlock = await lockMemberDir(join(options.dataDir, "member"), logger);
+    try {
+      const opened = await RaftDiskStorage.openLocked(options, logger);
+      opened.storage.unlock = unlock;
+      return opened;
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+  }
+
+  private static async openLocked(
+    options: RaftStorageOptions,
+    logger: StorageLogger,
+  ): Promise<{ storage: RaftDiskStorage; recovered: RaftRecovered }> {
     const walDir = join(options.dataDir, "member", "wal");
     const snapDir = join(options.dataDir, "member", "snap");
     const fresh = await stat(walDir).then(
@@ -269,7 +286,9 @@ export class RaftDiskStorage {
     return this.wal.stats();
   }
 
-  close(): Promise<void> {
-    return this.wal.close();
+  /** Waits for pending appends, closes the WAL and releases the data dir. */
+  async close(): Promise<void> {
+    await this.wal.close();
+    await this.unlock();
   }
 }

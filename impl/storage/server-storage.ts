@@ -24,6 +24,7 @@ import { Snapshotter } from "./snap.js";
 import { silentLogger } from "./types.js";
 import type { Snapshot, StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
+import { lockMemberDir } from "./lock.js";
 
 export interface ServerStorageOptions {
   /** etcd's `--data-dir`; the WAL goes to `<dataDir>/member/wal`, snapshots to `<dataDir>/member/snap`. */
@@ -72,6 +73,7 @@ export class ServerStorage {
   private snapshotting = false;
   private snapshotsSaved = 0;
   private lastSnapshotMs = 0;
+  private unlock: () => Promise<void> = async () => {};
 
   private constructor(
     private readonly wal: Wal,
@@ -98,6 +100,22 @@ export class ServerStorage {
         `ServerStorage.open: snapshotCount must be a positive integer, got ${snapshotCount}`,
       );
     const logger = options.logger ?? silentLogger;
+    const unlock = await lockMemberDir(join(options.dataDir, "member"), logger);
+    try {
+      const opened = await ServerStorage.openLocked(options, snapshotCount, logger);
+      opened.storage.unlock = unlock;
+      return opened;
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+  }
+
+  private static async openLocked(
+    options: ServerStorageOptions,
+    snapshotCount: number,
+    logger: StorageLogger,
+  ): Promise<{ storage: ServerStorage; recovered: Recovered }> {
     const walDir = join(options.dataDir, "member", "wal");
     const snapDir = join(options.dataDir, "member", "snap");
     const fresh = await stat(walDir).then(
@@ -209,8 +227,9 @@ export class ServerStorage {
     };
   }
 
-  /** Waits for pending appends and closes the WAL. */
-  close(): Promise<void> {
-    return this.wal.close();
+  /** Waits for pending appends, closes the WAL and releases the data dir. */
+  async close(): Promise<void> {
+    await this.wal.close();
+    await this.unlock();
   }
 }

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { ServerStorage } from "../../../impl/storage/server-storage.js";
-import { removeTempDirs, tempDir } from "./helpers.js";
+import { DataDirLockedError } from "../../../impl/storage/lock.js";
+import { recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
 
 let childJs = "";
 beforeAll(async () => {
@@ -26,8 +27,15 @@ beforeAll(async () => {
 });
 afterAll(removeTempDirs);
 
-/** Runs the child until it has acknowledged `killAfter` appends, SIGKILLs it, returns the acks. */
-function runAndKill(dataDir: string, killAfter: number): Promise<number[]> {
+/**
+ * Runs the child until it has acknowledged `killAfter` appends, calls `whileRunning` (the child
+ * still alive), SIGKILLs it, returns the acks.
+ */
+function runAndKill(
+  dataDir: string,
+  killAfter: number,
+  whileRunning: () => Promise<void> = async () => {},
+): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childJs, dataDir, "500"], { stdio: ["ignore", "pipe", "pipe"] });
     const acks: number[] = [];
@@ -43,7 +51,13 @@ function runAndKill(dataDir: string, killAfter: number): Promise<number[]> {
       for (const l of lines) if (l.startsWith("ack ")) acks.push(Number(l.slice(4)));
       if (!killed && acks.length >= killAfter) {
         killed = true;
-        child.kill("SIGKILL");
+        whileRunning().then(
+          () => child.kill("SIGKILL"),
+          (err: unknown) => {
+            child.kill("SIGKILL");
+            reject(err);
+          },
+        );
       }
     });
     child.on("error", reject);
@@ -79,5 +93,21 @@ describe("kill -9 while appending", () => {
       expect(lost).toEqual([]);
     }
     expect(everAcked.size).toBeGreaterThanOrEqual(1500 + 900 + 2200);
+  });
+
+  it("a data dir in use by a live process cannot be opened; after kill -9 its lock is taken over", async () => {
+    const dataDir = tempDir();
+    await runAndKill(dataDir, 50, async () => {
+      const err = await ServerStorage.open({ dataDir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DataDirLockedError);
+      expect((err as Error).message).toContain(dataDir);
+    });
+    const log = recordingLogger();
+    const { storage } = await ServerStorage.open({ dataDir, logger: log });
+    expect(log.lines.some((l) => /took over a lock/.test(l.msg))).toBe(true);
+    await storage.close();
   });
 });

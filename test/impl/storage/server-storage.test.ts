@@ -55,8 +55,9 @@ describe("ServerStorage", () => {
     expect(recovered.fresh).toBe(true);
     expect(recovered.snapshot).toBeUndefined();
     expect(recovered.entries).toEqual([]);
-    expect(readdirSync(join(dataDir, "member")).sort()).toEqual(["snap", "wal"]);
+    expect(readdirSync(join(dataDir, "member")).sort()).toEqual(["lock", "snap", "wal"]);
     await storage.close();
+    expect(readdirSync(join(dataDir, "member")).sort()).toEqual(["snap", "wal"]);
   });
 
   it("snapshots every snapshot-count entries and recovers snapshot + tail to the same state", async () => {
