@@ -16,7 +16,7 @@
  * }
  * ```
  */
-import type { Entry, HardState, Message, SoftState, ConfState } from "./types.js";
+import type { Entry, HardState, Message, SoftState, ConfState, ReadState } from "./types.js";
 import {
   None,
   EntryType,
@@ -24,7 +24,6 @@ import {
   Role,
   newMessage,
   emptyHardState,
-  hardStateEqual,
   isLocalMessage,
   isResponseMessage,
 } from "./types.js";
@@ -37,6 +36,9 @@ import { ConfChangeType, encodeConfChange } from "./confchange.js";
 
 /** Outcome of stepping a message from the network. */
 export type NetworkStepResult = "ok" | "local-message" | "unknown-peer";
+
+const noReadStates: readonly ReadState[] = Object.freeze([]) as readonly ReadState[];
+const noMessages: readonly Message[] = Object.freeze([]) as readonly Message[];
 
 export class RawNode {
   readonly raft: Raft;
@@ -160,19 +162,19 @@ export class RawNode {
       this.prevSoft = softState;
     }
     let hardState: HardState | undefined;
-    const hs = r.hardState();
-    if (!hardStateEqual(hs, this.prevHard)) hardState = hs;
+    const p = this.prevHard;
+    if (r.term !== p.term || r.vote !== p.vote || r.log.committed !== p.commit) hardState = r.hardState();
     const entries = r.log.unstableEntries();
     const snapshot = r.log.unstable.snapshot;
     const committedEntries = r.log.nextEnts();
     const rd: Ready = {
       softState,
       hardState,
-      readStates: r.readStates.length > 0 ? r.readStates : [],
+      readStates: r.readStates.length > 0 ? r.readStates : noReadStates,
       entries,
       snapshot,
       committedEntries,
-      messages: r.msgs,
+      messages: r.msgs.length > 0 ? r.msgs : noMessages,
       mustSync:
         entries.length > 0 ||
         (hardState !== undefined && (hardState.term !== this.prevHard.term || hardState.vote !== this.prevHard.vote)),

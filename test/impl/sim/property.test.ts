@@ -16,6 +16,7 @@ import { scheduleArb } from "./schedule-arbitrary.js";
 const long = process.env.SIM_LONG === "1";
 const runs = long ? Number(process.env.SIM_RUNS ?? 300) : 10;
 const ticks = long ? 400 : 150;
+const timeout = long ? 3_600_000 : 30_000;
 
 function check(seed: number, nodes: number, schedule: FaultEvent[]): void {
   const r = simulate({ seed, nodes, ticks, schedule, livenessTicks: 300 });
@@ -38,7 +39,7 @@ describe("simulated Raft under random faults", () => {
       ),
       { numRuns: runs },
     );
-  });
+  }, timeout);
 
   it("the same holds with membership changes (add learner, promote, remove)", () => {
     fc.assert(
@@ -47,5 +48,5 @@ describe("simulated Raft under random faults", () => {
       ),
       { numRuns: runs },
     );
-  });
+  }, timeout);
 });
