@@ -20,13 +20,16 @@ export class DataDirLockedError extends StorageError {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether `pid` is a live process that could be a server (on Linux: a node process). */
+async function alive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  // A recycled pid now owned by something else is not our server.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => undefined);
+  return cmdline === undefined || /node|gauntlet/.test(cmdline);
 }
 
 /** Takes the lock on `memberDir`; returns the function that releases it. */
@@ -56,7 +59,7 @@ export async function lockMemberDir(memberDir: string, logger: StorageLogger): P
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
   const owner = Number((await readFile(path, "utf8")).trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner))
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && (await alive(owner)))
     throw new DataDirLockedError(memberDir, owner);
   if (owner !== process.pid) {
     logger.warn("storage: took over a lock left by a process that is gone", { dir: memberDir, pid: owner });
