@@ -15,7 +15,6 @@
  */
 import type { Operation } from "../history/types.js";
 import { explain } from "./explain.js";
-import { equalValue, hashValue } from "./hash.js";
 import { getModel, type AnyModel } from "./models/index.js";
 import { toCheckOps } from "./ops.js";
 import { powerset } from "./powerset.js";
@@ -52,12 +51,9 @@ export function checkOps(
   const base: AnyModel = typeof options.model === "string" ? getModel(options.model) : options.model;
   if (!base || typeof base.step !== "function" || typeof base.init !== "function")
     throw new TypeError("check: options.model must be a model name or a Model with init() and step()");
-  const model: AnyModel = base.stepAll ? powerset(base) : base;
+  const model: AnyModel = base.stepAll ? powersetOf(base) : base;
   const deadline = options.timeoutMs === undefined ? Infinity : started + Math.max(0, options.timeoutMs);
   const memoryBudget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
-  const hash = model.hash?.bind(model) ?? hashValue;
-  const equal = model.equal?.bind(model) ?? equalValue;
-  const step = model.step.bind(model);
 
   // Prepare every operation that may have taken effect.
   const searched: CheckOp[] = [];
@@ -108,10 +104,7 @@ export function checkOps(
       mustPlace,
       readOnly,
       order,
-      init: model.init(),
-      step,
-      hash,
-      equal,
+      model,
       deadline,
       memoryBudget,
     });
@@ -146,6 +139,13 @@ export function checkOps(
     partitions,
     summary: summarize(valid, partitions, groups.length),
   };
+}
+
+const powersets = new WeakMap<AnyModel, AnyModel>();
+function powersetOf(m: AnyModel): AnyModel {
+  let p = powersets.get(m);
+  if (!p) powersets.set(m, (p = powerset(m)));
+  return p;
 }
 
 /** Groups by `op.key`, in the order of each key's first operation. */

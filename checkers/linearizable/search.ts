@@ -17,7 +17,8 @@
  * word per op, XORed in and out), the cache as an open-addressing hash table over flat
  * typed arrays. Per step the only allocation is what the model's `step` makes.
  */
-import type { Validity } from "./types.js";
+import { equalValue, hashValue } from "./hash.js";
+import type { Model, Validity } from "./types.js";
 
 export interface SearchProblem<S, I, O> {
   /** Number of ops (local ids 0..n-1). */
@@ -30,10 +31,12 @@ export interface SearchProblem<S, I, O> {
   readOnly: Uint8Array;
   /** Entries in real-time order: 2·id for a call, 2·id+1 for a return; length 2n. */
   order: Int32Array;
-  init: S;
-  step: (state: S, input: I, output: O) => S | null;
-  hash: (state: S) => number;
-  equal: (a: S, b: S) => boolean;
+  /**
+   * The model: its methods are called as methods (`model.step(...)`), so that the call
+   * targets stay the same from one check to the next (no per-check closures or binds,
+   * which would make V8 deoptimize this loop each time).
+   */
+  model: Model<S, I, O>;
   /** `performance.now()` value after which the search gives up (Infinity: never). */
   deadline: number;
   /** Budget for the cache, estimated bytes. */
@@ -74,7 +77,9 @@ function mixState(h: number): number {
 }
 
 export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
-  const { n, inputs, outputs, mustPlace, readOnly, order, step, hash, equal, deadline } = p;
+  const { n, inputs, outputs, mustPlace, readOnly, order, model, deadline } = p;
+  const hasHash = typeof model.hash === "function";
+  const hasEqual = typeof model.equal === "function";
   const HEAD = 2 * n;
   const TAIL = 2 * n + 1;
   const next = new Int32Array(2 * n + 2);
@@ -134,7 +139,8 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
             same = false;
             break;
           }
-        if (same && equal(eState[e]!, state)) return false;
+        if (same && (hasEqual ? model.equal!(eState[e]!, state) : equalValue(eState[e]!, state)))
+          return false;
       }
       slot = (slot + 1) & mask;
     }
@@ -161,7 +167,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   const forced = new Uint8Array(n);
   const stackState: S[] = new Array<S>(n);
   let depth = 0;
-  let state = p.init;
+  let state = model.init();
   let z = 0;
   // The deepest point: saved lazily (copied when the search first backtracks from it).
   let best = new Int32Array(0);
@@ -198,7 +204,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       for (let e = next[HEAD]!; (e & 1) === 0; e = next[e]!) {
         const i = e >>> 1;
         if (readOnly[i]) {
-          ns = step(state, inputs[i]!, outputs[i]!);
+          ns = model.step(state, inputs[i]!, outputs[i]!);
           if (ns !== null) {
             entry = e;
             stepped = true;
@@ -215,13 +221,13 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
     if ((entry & 1) === 0) {
       const i = entry >>> 1;
       const ro = readOnly[i]!;
-      if (!stepped) ns = step(state, inputs[i]!, outputs[i]!);
+      if (!stepped) ns = model.step(state, inputs[i]!, outputs[i]!);
       if (ns !== null) {
         const w = i >>> 5;
         const bit = 1 << (i & 31);
         bits[w]! |= bit;
         const nz = z ^ zob[i]!;
-        if (insert(nz ^ mixState(hash(ns)), ns)) {
+        if (insert(nz ^ mixState(hasHash ? model.hash!(ns) : hashValue(ns)), ns)) {
           if (size > maxEntries) return outcome("unknown", "memory");
           stackOp[depth] = i;
           stackState[depth] = state;

@@ -16,17 +16,23 @@ const builtins: Record<string, () => AnyModel> = {
 };
 
 const registry = new Map<string, () => AnyModel>(Object.entries(builtins));
+/** One instance per name: the same functions from one check to the next keep V8's code optimized. */
+const instances = new Map<string, AnyModel>();
 
-/** Adds (or replaces) a model under a name. */
+/** Adds (or replaces) a model under a name. The factory is called once, on first use. */
 export function registerModel(name: string, factory: () => AnyModel): void {
   registry.set(name, factory);
+  instances.delete(name);
 }
 
 /** The model of that name; throws, listing the known names, if there is none. */
 export function getModel(name: string): AnyModel {
+  let m = instances.get(name);
+  if (m) return m;
   const f = registry.get(name);
   if (!f) throw new Error(`unknown model "${name}" (known: ${modelNames().join(", ")})`);
-  return f();
+  instances.set(name, (m = f()));
+  return m;
 }
 
 /** The names of the registered models. */

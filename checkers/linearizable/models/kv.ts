@@ -41,7 +41,7 @@ function str(v: unknown, op: CheckOp, what: string): string {
   throw new Error(`kv: ${what} at index ${op.invokeIndex} must be a string, got ${JSON.stringify(v)}`);
 }
 
-export const kvModel = (): Model<KvState, KvInput, KvOutput> => ({
+const KV: Model<KvState, KvInput, KvOutput> = {
   name: "kv",
   init: () => EMPTY,
   prepare(op: CheckOp): Prepared<KvInput, KvOutput> | null {
@@ -84,4 +84,7 @@ export const kvModel = (): Model<KvState, KvInput, KvOutput> => ({
     return `${op.f}(${JSON.stringify(op.input)})${st}`;
   },
   describeState: (s: KvState) => JSON.stringify(s.s),
-});
+};
+
+/** The kv model (one shared instance: its functions are the search's call targets). */
+export const kvModel = (): Model<KvState, KvInput, KvOutput> => KV;

@@ -68,6 +68,38 @@ function casValue(op: CheckOp): [unknown, unknown] {
 
 const NO_OUT: RegisterOutput = { v: ABSENT, cas: CasOut.Any, observed: undefined };
 
+/** The register's step, shared by both models (one call target for the search). */
+function registerStep(s: Canon, i: RegisterInput, o: RegisterOutput): Canon | null {
+  switch (i.k) {
+    case Kind.Read:
+      return s === o.v ? s : null;
+    case Kind.Write:
+      return i.v;
+    default:
+      switch (o.cas) {
+        case CasOut.Swapped:
+          return s === i.from ? i.v : null;
+        case CasOut.NotSwapped:
+          if (s === i.from) return null;
+          return o.observed === undefined || o.observed === s ? s : null;
+        default:
+          return s === i.from ? i.v : s;
+      }
+  }
+}
+
+function registerReadOnly(i: RegisterInput, o: RegisterOutput): boolean {
+  return i.k === Kind.Read || (i.k === Kind.Cas && o.cas === CasOut.NotSwapped);
+}
+
+function registerHash(s: Canon): number {
+  return typeof s === "number" ? mix32(s) : hashString(s);
+}
+
+function registerEqual(a: Canon, b: Canon): boolean {
+  return a === b;
+}
+
 function makeRegister(
   name: "register" | "cas-register",
   withCas: boolean,
@@ -103,28 +135,10 @@ function makeRegister(
         `${name}: unknown operation f "${op.f}" at index ${op.invokeIndex} (expected read, write${withCas ? ", cas" : ""})`,
       );
     },
-    step(s: Canon, i: RegisterInput, o: RegisterOutput): Canon | null {
-      switch (i.k) {
-        case Kind.Read:
-          return s === o.v ? s : null;
-        case Kind.Write:
-          return i.v;
-        default:
-          switch (o.cas) {
-            case CasOut.Swapped:
-              return s === i.from ? i.v : null;
-            case CasOut.NotSwapped:
-              if (s === i.from) return null;
-              return o.observed === undefined || o.observed === s ? s : null;
-            default:
-              return s === i.from ? i.v : s;
-          }
-      }
-    },
-    readOnly: (i: RegisterInput, o: RegisterOutput) =>
-      i.k === Kind.Read || (i.k === Kind.Cas && o.cas === CasOut.NotSwapped),
-    hash: (s: Canon) => (typeof s === "number" ? mix32(s) : hashString(s)),
-    equal: (a: Canon, b: Canon) => a === b,
+    step: registerStep,
+    readOnly: registerReadOnly,
+    hash: registerHash,
+    equal: registerEqual,
     describeOp(op: CheckOp): string {
       const st = op.status === "ok" ? "" : ` (${op.status})`;
       switch (op.f) {
@@ -150,10 +164,11 @@ function makeRegister(
   };
 }
 
+const RW_REGISTER = makeRegister("register", false);
+const CAS_REGISTER = makeRegister("cas-register", true);
+
 /** A read/write register. */
-export const rwRegisterModel = (): Model<Canon, RegisterInput, RegisterOutput> =>
-  makeRegister("register", false);
+export const rwRegisterModel = (): Model<Canon, RegisterInput, RegisterOutput> => RW_REGISTER;
 
 /** A read/write/compare-and-set register. */
-export const casRegisterModel = (): Model<Canon, RegisterInput, RegisterOutput> =>
-  makeRegister("cas-register", true);
+export const casRegisterModel = (): Model<Canon, RegisterInput, RegisterOutput> => CAS_REGISTER;
