@@ -160,6 +160,11 @@ describe("gauntlet check (in process)", () => {
     const ok = await run([runDir], { json: true });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out[0]!)).toMatchObject({ file: runDir, valid: true, ops: 1 });
+    // A run's test.json names its workload, whose model is then used.
+    writeFileSync(join(runDir, "test.json"), JSON.stringify({ workload: { name: "register" } }));
+    const fromTest = await run([runDir]);
+    expect(fromTest.code).toBe(0);
+    expect(fromTest.out[0]).toContain("[model etcd-register, from test.json (register workload)]");
     const empty = join(dir, "empty-dir");
     mkdirSync(empty);
     const r = await run([empty]);

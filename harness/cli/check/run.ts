@@ -17,6 +17,7 @@ import {
 import { check, modelNames } from "../../../checkers/linearizable/index.js";
 import { renderHtmlReport } from "../../../checkers/report/html.js";
 import { EXIT_ERROR, EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID } from "../exit-codes.js";
+import { modelForRun } from "../run-models.js"; // also registers the workloads' models (etcd-register)
 import { HtmlPaths } from "./html-paths.js";
 import { resolveInput, STDIN } from "./inputs.js";
 import { guessModel } from "./model-guess.js";
@@ -115,9 +116,9 @@ async function checkOne(
         : await readHistoryFile(input.path, { format: args.format });
     const parseMs = performance.now() - t0;
     const guess =
-      args.model === undefined
-        ? guessModel(format, operations)
-        : { model: args.model, why: "given by --model" };
+      args.model !== undefined
+        ? { model: args.model, why: "given by --model" }
+        : ((input.runDir ? await modelForRun(input.runDir) : undefined) ?? guessModel(format, operations));
     const t1 = performance.now();
     let result;
     try {

@@ -33,7 +33,8 @@ export const checkCommand: CommandModule<object, Argv> = {
       })
       .option("model", {
         type: "string",
-        describe: "register | cas-register | kv (default: guessed per file from its format and operations)",
+        describe:
+          "register | cas-register | kv | etcd-register (default: from a run's test.json, else guessed per file from its format and operations)",
       })
       .option("json", {
         type: "boolean",
