@@ -34,7 +34,8 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
 }
 
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  if (data.length < 9 || data[0]! > 2) throw new Error(`decodeConfChange: malformed conf change (${data.length} bytes)`);
+  if (data.length < 9 || data[0]! > 2)
+    throw new Error(`decodeConfChange: malformed conf change (${data.length} bytes)`);
   const nodeId = new DataView(data.buffer, data.byteOffset, data.byteLength).getFloat64(1, true);
   const type = data[0] as ConfChangeType;
   return data.length > 9 ? { type, nodeId, context: data.slice(9) } : { type, nodeId };

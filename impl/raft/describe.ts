@@ -30,7 +30,9 @@ export function describeEntry(e: Entry): string {
 }
 
 export function describeConfState(cs: ConfState): string {
-  return `voters=(${cs.voters.join(" ")})` + (cs.learners.length > 0 ? ` learners=(${cs.learners.join(" ")})` : "");
+  return (
+    `voters=(${cs.voters.join(" ")})` + (cs.learners.length > 0 ? ` learners=(${cs.learners.join(" ")})` : "")
+  );
 }
 
 export function describeSnapshot(s: Snapshot): string {
@@ -48,7 +50,9 @@ export function describeMessage(m: Message): string {
       s += ` Log:${m.logTerm}/${m.index} Commit:${m.commit}`;
       break;
     case M.AppResp:
-      s += m.reject ? ` Rejected (Hint: ${m.rejectHint}, LogTerm: ${m.logTerm}) Index:${m.index}` : ` Index:${m.index}`;
+      s += m.reject
+        ? ` Rejected (Hint: ${m.rejectHint}, LogTerm: ${m.logTerm}) Index:${m.index}`
+        : ` Index:${m.index}`;
       break;
     case M.Vote:
     case M.PreVote:
@@ -67,7 +71,8 @@ export function describeMessage(m: Message): string {
   }
   if (m.context !== undefined && m.context.length > 0) s += ` Context:${describeBytes(m.context)}`;
   if (m.entries.length > 0) {
-    if (m.type === M.ReadIndex || m.type === M.ReadIndexResp) s += ` Request:${describeBytes(m.entries[0]!.data)}`;
+    if (m.type === M.ReadIndex || m.type === M.ReadIndexResp)
+      s += ` Request:${describeBytes(m.entries[0]!.data)}`;
     else s += ` Entries:[${m.entries.map(describeEntry).join(", ")}]`;
   }
   if (m.snapshot !== undefined) s += ` Snapshot: ${describeSnapshot(m.snapshot)}`;
@@ -81,7 +86,8 @@ export function describeReady(rd: Ready, indent = "  "): string[] {
   if (rd.hardState) out.push(`HardState ${describeHardState(rd.hardState)}`);
   if (rd.readStates.length > 0) {
     out.push(`ReadStates:`);
-    for (const r of rd.readStates) out.push(`${indent}Index:${r.index} Request:${describeBytes(r.requestCtx)}`);
+    for (const r of rd.readStates)
+      out.push(`${indent}Index:${r.index} Request:${describeBytes(r.requestCtx)}`);
   }
   if (rd.entries.length > 0) {
     out.push("Entries:");

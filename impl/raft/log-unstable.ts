@@ -68,7 +68,9 @@ export class Unstable {
 
   slice(lo: number, hi: number): readonly Entry[] {
     if (lo > hi || lo < this.offset || hi > this.offset + this.entries.length) {
-      throw new Error(`Unstable.slice: invalid [${lo}, ${hi}) with offset ${this.offset} and ${this.entries.length} entries`);
+      throw new Error(
+        `Unstable.slice: invalid [${lo}, ${hi}) with offset ${this.offset} and ${this.entries.length} entries`,
+      );
     }
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }

@@ -89,7 +89,8 @@ export class RaftLog {
     const off = Math.max(this.applied + 1, this.firstIndex());
     if (this.committed + 1 > off) {
       const ents = this.slice(off, this.committed + 1, this.maxNextEntsBytes);
-      if (ents === undefined) throw new Error(`unexpected compaction while reading [${off}, ${this.committed + 1})`);
+      if (ents === undefined)
+        throw new Error(`unexpected compaction while reading [${off}, ${this.committed + 1})`);
       return ents;
     }
     return noEntries;
@@ -128,7 +129,9 @@ export class RaftLog {
   appliedTo(i: number): void {
     if (i === 0) return;
     if (this.committed < i || i < this.applied) {
-      throw new Error(`applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+      throw new Error(
+        `applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`,
+      );
     }
     this.applied = i;
   }

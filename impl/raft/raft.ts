@@ -111,7 +111,8 @@ export class Raft {
     const electionTick = c.electionTick ?? 10;
     const heartbeatTick = c.heartbeatTick ?? 1;
     if (!(heartbeatTick > 0)) throw new Error("Raft: heartbeatTick must be greater than 0");
-    if (!(electionTick > heartbeatTick)) throw new Error("Raft: electionTick must be greater than heartbeatTick");
+    if (!(electionTick > heartbeatTick))
+      throw new Error("Raft: electionTick must be greater than heartbeatTick");
     this.id = c.id;
     this.electionTimeout = electionTick;
     this.heartbeatTimeout = heartbeatTick;
@@ -154,7 +155,8 @@ export class Raft {
     if (m.type === M.Vote || m.type === M.VoteResp || m.type === M.PreVote || m.type === M.PreVoteResp) {
       if (m.term === 0) throw new Error(`term should be set when sending ${messageTypeNames[m.type]}`);
     } else {
-      if (m.term !== 0) throw new Error(`term should not be set when sending ${messageTypeNames[m.type]} (was ${m.term})`);
+      if (m.term !== 0)
+        throw new Error(`term should not be set when sending ${messageTypeNames[m.type]} (was ${m.term})`);
       // Proposals and forwarded reads are local until they reach the leader: no term.
       if (m.type !== M.Prop && m.type !== M.ReadIndex) m.term = this.term;
     }
@@ -424,7 +426,9 @@ export class Raft {
         if (!force && inLease) {
           // We heard from a leader within the minimum election timeout: ignore the vote
           // (thesis §4.2.3), so a partitioned node cannot disrupt a healthy cluster.
-          this.debug(`ignored ${messageTypeNames[m.type]} from ${m.from} at term ${m.term}: lease not expired`);
+          this.debug(
+            `ignored ${messageTypeNames[m.type]} from ${m.from} at term ${m.term}: lease not expired`,
+          );
           return "ok";
         }
       }
@@ -851,7 +855,9 @@ export class Raft {
 
   private loadState(hs: HardState): void {
     if (hs.commit < this.log.committed || hs.commit > this.log.lastIndex()) {
-      throw new Error(`hard state commit ${hs.commit} is out of range [${this.log.committed}, ${this.log.lastIndex()}]`);
+      throw new Error(
+        `hard state commit ${hs.commit} is out of range [${this.log.committed}, ${this.log.lastIndex()}]`,
+      );
     }
     this.log.committed = hs.commit;
     this.term = hs.term;
@@ -872,4 +878,3 @@ export class Raft {
     return this.log.allEntries();
   }
 }
-

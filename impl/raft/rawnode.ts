@@ -177,7 +177,8 @@ export class RawNode {
       messages: r.msgs.length > 0 ? r.msgs : noMessages,
       mustSync:
         entries.length > 0 ||
-        (hardState !== undefined && (hardState.term !== this.prevHard.term || hardState.vote !== this.prevHard.vote)),
+        (hardState !== undefined &&
+          (hardState.term !== this.prevHard.term || hardState.vote !== this.prevHard.vote)),
     };
     if (r.msgs.length > 0) r.msgs = [];
     if (r.readStates.length > 0) r.readStates = [];
@@ -191,7 +192,8 @@ export class RawNode {
     let applied = 0;
     if (rd.committedEntries.length > 0) applied = rd.committedEntries[rd.committedEntries.length - 1]!.index;
     else if (rd.snapshot !== undefined) applied = rd.snapshot.metadata.index;
-    if (rd.snapshot !== undefined && rd.snapshot.metadata.index > applied) applied = rd.snapshot.metadata.index;
+    if (rd.snapshot !== undefined && rd.snapshot.metadata.index > applied)
+      applied = rd.snapshot.metadata.index;
     if (applied > 0 && applied > r.log.applied) r.log.appliedTo(applied);
     if (rd.entries.length > 0) {
       const e = rd.entries[rd.entries.length - 1]!;
@@ -234,4 +236,3 @@ export class RawNode {
     };
   }
 }
-

@@ -100,7 +100,9 @@ export class MemoryStorage implements Storage {
       );
     }
     this.snap = snap;
-    this.ents = [{ term: snap.metadata.term, index: snap.metadata.index, type: EntryType.Empty, data: emptyBytes }];
+    this.ents = [
+      { term: snap.metadata.term, index: snap.metadata.index, type: EntryType.Empty, data: emptyBytes },
+    ];
   }
 
   /**
@@ -129,7 +131,9 @@ export class MemoryStorage implements Storage {
       throw new Error(`MemoryStorage.compact: index ${index} > last index ${this.lastIndex()}`);
     }
     if (index > this.snap.metadata.index) {
-      throw new Error(`MemoryStorage.compact: index ${index} is not covered by the snapshot at ${this.snap.metadata.index}`);
+      throw new Error(
+        `MemoryStorage.compact: index ${index} is not covered by the snapshot at ${this.snap.metadata.index}`,
+      );
     }
     const i = index - offset;
     const rest = this.ents.slice(i + 1);
@@ -150,7 +154,9 @@ export class MemoryStorage implements Storage {
     const start = entries[from]!.index;
     const offset = start - this.ents[0]!.index;
     if (offset > this.ents.length) {
-      throw new Error(`MemoryStorage.append: missing log entry [last: ${this.lastIndex()}, append at: ${start}]`);
+      throw new Error(
+        `MemoryStorage.append: missing log entry [last: ${this.lastIndex()}, append at: ${start}]`,
+      );
     }
     this.ents.length = offset;
     for (let k = from; k < entries.length; k++) this.ents.push(entries[k]!);

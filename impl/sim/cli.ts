@@ -78,7 +78,9 @@ export function main(argv: string[]): number {
     if (nodes > 50) throw new Error(`--nodes must be ≤ 50, got ${nodes}`);
     ticks = intFlag("ticks", values.ticks, 400, 0);
     if (values.schedule !== undefined) {
-      const text = values.schedule.startsWith("@") ? readFileSync(values.schedule.slice(1), "utf8") : values.schedule;
+      const text = values.schedule.startsWith("@")
+        ? readFileSync(values.schedule.slice(1), "utf8")
+        : values.schedule;
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -87,7 +89,8 @@ export function main(argv: string[]): number {
       }
       schedule = validateSchedule(parsed);
     }
-    if (values.seed !== undefined && values.seeds !== undefined) throw new Error("give --seed or --seeds, not both");
+    if (values.seed !== undefined && values.seeds !== undefined)
+      throw new Error("give --seed or --seeds, not both");
   } catch (e) {
     console.error(`sim:raft: ${(e as Error).message}`);
     return 3;
@@ -104,7 +107,14 @@ export function main(argv: string[]): number {
     }
     const sched = schedule ?? randomSchedule(seed, { nodes, ticks, confChanges: cc });
     if (values["print-schedule"]) console.log(`schedule: ${JSON.stringify(sched)}`);
-    const r = simulate({ seed, nodes, ticks, confChanges: cc, schedule: sched, trace: values.trace ? (l) => console.log(l) : undefined });
+    const r = simulate({
+      seed,
+      nodes,
+      ticks,
+      confChanges: cc,
+      schedule: sched,
+      trace: values.trace ? (l) => console.log(l) : undefined,
+    });
     console.log(summary(r));
     for (const v of r.violations) console.log(`VIOLATION ${v.kind} at tick ${v.tick}: ${v.detail}`);
     if (values["trace-hash"]) console.log(`trace hash: ${r.traceHash}`);

@@ -40,7 +40,14 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  push(time: number, kind: EventKind, node: number, incarnation: number, msg: Message | undefined, ok = true): void {
+  push(
+    time: number,
+    kind: EventKind,
+    node: number,
+    incarnation: number,
+    msg: Message | undefined,
+    ok = true,
+  ): void {
     let e = this.pool.pop();
     if (e === undefined) e = { time, seq: this.seq++, kind, node, incarnation, msg, ok };
     else {

@@ -68,7 +68,10 @@ export class Invariants {
     const c = this.committedMax;
     if (c === 0) return;
     if (raft.log.lastIndex() < c) {
-      this.fail("leader-completeness", `leader ${id} of term ${term} ends at ${raft.log.lastIndex()} < committed ${c}`);
+      this.fail(
+        "leader-completeness",
+        `leader ${id} of term ${term} ends at ${raft.log.lastIndex()} < committed ${c}`,
+      );
       return;
     }
     const t = raft.log.term(c);
@@ -94,9 +97,13 @@ export class Invariants {
         this.entryPrev.set(key, prev);
       } else {
         const kp = this.entryPrev.get(key)!;
-        if (known !== h) this.fail("log-matching", `node ${id}: entry ${e.index}@${e.term} differs from another node's`);
+        if (known !== h)
+          this.fail("log-matching", `node ${id}: entry ${e.index}@${e.term} differs from another node's`);
         else if (prev >= 0 && kp >= 0 && prev !== kp) {
-          this.fail("log-matching", `node ${id}: entry ${e.index}@${e.term} follows term ${prev}, elsewhere ${kp}`);
+          this.fail(
+            "log-matching",
+            `node ${id}: entry ${e.index}@${e.term} follows term ${prev}, elsewhere ${kp}`,
+          );
         } else if (kp < 0 && prev >= 0) this.entryPrev.set(key, prev);
       }
       prev = e.term;
@@ -109,7 +116,10 @@ export class Invariants {
       const t = raft.log.term(commit);
       const known = this.committedTerm[commit];
       if (t !== undefined && commit > 0 && known !== undefined && known >= 0 && t !== known) {
-        this.fail("state-machine-safety", `node ${id} committed ${commit}@${t}, but ${commit}@${this.committedTerm[commit]} was committed`);
+        this.fail(
+          "state-machine-safety",
+          `node ${id} committed ${commit}@${t}, but ${commit}@${this.committedTerm[commit]} was committed`,
+        );
       }
       return;
     }
@@ -134,7 +144,10 @@ export class Invariants {
       if (index >= this.fingerprintAt.length) this.fingerprintAt.length = index + 1;
       this.fingerprintAt[index] = fp;
     } else if (known !== fp) {
-      this.fail("state-machine-safety", `node ${id} ${what} at index ${index} with a state that differs from another node's`);
+      this.fail(
+        "state-machine-safety",
+        `node ${id} ${what} at index ${index} with a state that differs from another node's`,
+      );
     }
   }
 
@@ -147,7 +160,10 @@ export class Invariants {
     if (start === undefined) {
       this.fail("stale-read", `node ${id} got an answer for unknown read ${ctx}`);
     } else if (rs.index < start) {
-      this.fail("stale-read", `node ${id}: read ${ctx} answered at index ${rs.index} < ${start} committed when it began`);
+      this.fail(
+        "stale-read",
+        `node ${id}: read ${ctx} answered at index ${rs.index} < ${start} committed when it began`,
+      );
     }
   }
 

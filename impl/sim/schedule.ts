@@ -59,7 +59,8 @@ export function randomSchedule(seed: number, o: ScheduleOptions): FaultEvent[] {
   for (let at = rng.intn(gap); at < o.ticks; at += 1 + rng.intn(2 * gap)) {
     const r = rng.intn(o.confChanges ? 110 : 100);
     if (r < 18) events.push({ at, kind: "partition", groups: pickSubset(rng, ids) });
-    else if (r < 26) events.push({ at, kind: "partition", groups: [ids.filter((id) => id !== 1 + rng.intn(o.nodes))] });
+    else if (r < 26)
+      events.push({ at, kind: "partition", groups: [ids.filter((id) => id !== 1 + rng.intn(o.nodes))] });
     else if (r < 40) events.push({ at, kind: "heal" });
     else if (r < 52) {
       const node = 1 + rng.intn(o.nodes);
@@ -85,11 +86,30 @@ export function randomSchedule(seed: number, o: ScheduleOptions): FaultEvent[] {
 /** Checks a schedule read from the user, naming the first bad event. */
 export function validateSchedule(s: unknown): Schedule {
   if (!Array.isArray(s)) throw new Error("schedule: expected a JSON array of events");
-  const kinds = ["partition", "heal", "crash", "restart", "drop", "duplicate", "delay", "transfer", "add-learner", "promote", "remove"];
+  const kinds = [
+    "partition",
+    "heal",
+    "crash",
+    "restart",
+    "drop",
+    "duplicate",
+    "delay",
+    "transfer",
+    "add-learner",
+    "promote",
+    "remove",
+  ];
   s.forEach((e: unknown, i) => {
     const ev = e as { at?: unknown; kind?: unknown };
-    if (typeof ev !== "object" || ev === null || typeof ev.at !== "number" || !kinds.includes(String(ev.kind))) {
-      throw new Error(`schedule: event ${i} is not {at: number, kind: one of ${kinds.join("|")}}: ${JSON.stringify(e)}`);
+    if (
+      typeof ev !== "object" ||
+      ev === null ||
+      typeof ev.at !== "number" ||
+      !kinds.includes(String(ev.kind))
+    ) {
+      throw new Error(
+        `schedule: event ${i} is not {at: number, kind: one of ${kinds.join("|")}}: ${JSON.stringify(e)}`,
+      );
     }
   });
   return [...(s as FaultEvent[])].sort((a, b) => a.at - b.at);

@@ -153,8 +153,15 @@ export class Simulation {
       preVote: opts.preVote ?? true,
       checkQuorum: opts.checkQuorum ?? true,
     };
-    if (!(this.o.nodes >= 1 && this.o.nodes <= 50)) throw new Error(`Simulation: nodes must be in 1..50, got ${this.o.nodes}`);
-    this.schedule = opts.schedule ?? randomSchedule(opts.seed, { nodes: this.o.nodes, ticks: this.o.ticks, confChanges: this.o.confChanges });
+    if (!(this.o.nodes >= 1 && this.o.nodes <= 50))
+      throw new Error(`Simulation: nodes must be in 1..50, got ${this.o.nodes}`);
+    this.schedule =
+      opts.schedule ??
+      randomSchedule(opts.seed, {
+        nodes: this.o.nodes,
+        ticks: this.o.ticks,
+        confChanges: this.o.confChanges,
+      });
     this.appFactory = opts.app ?? (() => new ChainApp());
     this.trace = opts.trace;
     this.netRand = new SeededRand(opts.seed);
@@ -214,7 +221,13 @@ export class Simulation {
     n.readyPending = false;
     // First tick at the node's phase within the next tick period.
     const base = Math.floor(this.now / TICK) * TICK;
-    this.q.push(base + n.phase + (base + n.phase <= this.now ? TICK : 0), EventKind.Tick, n.id, n.incarnation, undefined);
+    this.q.push(
+      base + n.phase + (base + n.phase <= this.now ? TICK : 0),
+      EventKind.Tick,
+      n.id,
+      n.incarnation,
+      undefined,
+    );
     this.scheduleReady(n);
   }
 
@@ -233,7 +246,13 @@ export class Simulation {
   private scheduleReady(n: SimNode): void {
     if (n.readyPending || !n.alive || !n.raw!.hasReady()) return;
     n.readyPending = true;
-    this.q.push(this.now + 1 + this.netRand.intn(this.diskDelay), EventKind.Ready, n.id, n.incarnation, undefined);
+    this.q.push(
+      this.now + 1 + this.netRand.intn(this.diskDelay),
+      EventKind.Ready,
+      n.id,
+      n.incarnation,
+      undefined,
+    );
   }
 
   /** Follows the Ready contract: persist, send, apply, advance. */
@@ -277,8 +296,8 @@ export class Simulation {
       if (e.type === EntryType.ConfChange) {
         this.applyConfChange(n, e);
         confChanged = true;
-      }
-      else if (e.data.length > 0 && e.data[0] === PROBE && this.now >= this.healAt * TICK) n.probeApplied = true;
+      } else if (e.data.length > 0 && e.data[0] === PROBE && this.now >= this.healAt * TICK)
+        n.probeApplied = true;
       if (!n.alive) return; // removed itself
     }
     for (let i = 0; i < rd.readStates.length; i++) {
@@ -379,7 +398,8 @@ export class Simulation {
   private leader(): SimNode | undefined {
     let best: SimNode | undefined;
     for (const n of this.nodes.values()) {
-      if (n.alive && n.raw!.raft.role === Role.Leader && (!best || n.raw!.raft.term > best.raw!.raft.term)) best = n;
+      if (n.alive && n.raw!.raft.role === Role.Leader && (!best || n.raw!.raft.term > best.raw!.raft.term))
+        best = n;
     }
     return best;
   }
@@ -511,8 +531,12 @@ export class Simulation {
       return;
     }
     if (tick >= this.healAt + this.o.livenessTicks) {
-      const roles = members.map((n) => `${n.id}:${n.raw!.raft.role}@${n.raw!.raft.term}/c${n.raw!.raft.log.committed}`);
-      this.inv.reportLiveness(`no commit on every node ${this.o.livenessTicks} ticks after healing (${roles.join(" ")})`);
+      const roles = members.map(
+        (n) => `${n.id}:${n.raw!.raft.role}@${n.raw!.raft.term}/c${n.raw!.raft.log.committed}`,
+      );
+      this.inv.reportLiveness(
+        `no commit on every node ${this.o.livenessTicks} ticks after healing (${roles.join(" ")})`,
+      );
       this.probeDone = -1;
       return;
     }
@@ -581,7 +605,11 @@ export class Simulation {
   private finish(ticks: number): SimResult {
     const logs = new Map<number, readonly Entry[]>();
     for (const n of this.nodes.values()) {
-      const ents = n.storage.entries(n.storage.firstIndex(), n.storage.lastIndex() + 1, Number.POSITIVE_INFINITY);
+      const ents = n.storage.entries(
+        n.storage.firstIndex(),
+        n.storage.lastIndex() + 1,
+        Number.POSITIVE_INFINITY,
+      );
       if (typeof ents !== "string") logs.set(n.id, ents);
     }
     this.inv.fullCheck(logs);

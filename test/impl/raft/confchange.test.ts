@@ -1,17 +1,27 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { applyToConfState, ConfChangeType, decodeConfChange, encodeConfChange } from "../../../impl/raft/confchange.js";
+import {
+  applyToConfState,
+  ConfChangeType,
+  decodeConfChange,
+  encodeConfChange,
+} from "../../../impl/raft/confchange.js";
 
 describe("conf changes (§6, one server at a time)", () => {
   it("encode/decode round-trips", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), fc.constantFrom(0, 1, 2), fc.uint8Array({ maxLength: 20 }), (id, t, ctx) => {
-        const cc = { type: t as ConfChangeType, nodeId: id, context: ctx };
-        const back = decodeConfChange(encodeConfChange(cc));
-        expect(back.type).toBe(t);
-        expect(back.nodeId).toBe(id);
-        expect(Array.from(back.context ?? [])).toEqual(Array.from(ctx));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.constantFrom(0, 1, 2),
+        fc.uint8Array({ maxLength: 20 }),
+        (id, t, ctx) => {
+          const cc = { type: t as ConfChangeType, nodeId: id, context: ctx };
+          const back = decodeConfChange(encodeConfChange(cc));
+          expect(back.type).toBe(t);
+          expect(back.nodeId).toBe(id);
+          expect(Array.from(back.context ?? [])).toEqual(Array.from(ctx));
+        },
+      ),
     );
     expect(() => decodeConfChange(new Uint8Array([9]))).toThrow(/malformed/);
   });

@@ -76,7 +76,10 @@ export interface Mismatch {
 }
 
 /** Runs each block through `run`; returns mismatches and the rewritten text. */
-export function runScript(text: string, run: (c: Command) => string): { mismatches: Mismatch[]; rewritten: string } {
+export function runScript(
+  text: string,
+  run: (c: Command) => string,
+): { mismatches: Mismatch[]; rewritten: string } {
   const { parts } = parseScript(text);
   const mismatches: Mismatch[] = [];
   const out: string[] = [];
@@ -91,8 +94,10 @@ export function runScript(text: string, run: (c: Command) => string): { mismatch
     } catch (e) {
       actual = `error: ${(e as Error).message}`;
     }
-    if (actual !== "" && actual.split("\n").some((l) => l === "")) throw new Error(`line ${p.line}: output of "${p.command}" has a blank line`);
-    if (actual !== p.expected) mismatches.push({ line: p.line, command: p.command, expected: p.expected, actual });
+    if (actual !== "" && actual.split("\n").some((l) => l === ""))
+      throw new Error(`line ${p.line}: output of "${p.command}" has a blank line`);
+    if (actual !== p.expected)
+      mismatches.push({ line: p.line, command: p.command, expected: p.expected, actual });
     out.push(p.command, "----", ...(actual === "" ? [] : [actual]));
   }
   return { mismatches, rewritten: out.join("\n") };

@@ -117,7 +117,14 @@ export class InteractionEnv {
         };
         const out: string[] = [];
         for (const id of ids) {
-          const n: EnvNode = { id, storage: new MemoryStorage(), raw: undefined, config, applied: [], crashed: false };
+          const n: EnvNode = {
+            id,
+            storage: new MemoryStorage(),
+            raw: undefined,
+            config,
+            applied: [],
+            crashed: false,
+          };
           this.nodes.set(id, n);
           this.start(n);
           if (!join && first === 1) {
@@ -140,9 +147,11 @@ export class InteractionEnv {
         return r === "ok" ? [] : [`proposal ${r}`];
       }
       case "propose-conf-change": {
-        const type = { add: ConfChangeType.AddNode, "add-learner": ConfChangeType.AddLearner, remove: ConfChangeType.RemoveNode }[
-          a[1] ?? ""
-        ];
+        const type = {
+          add: ConfChangeType.AddNode,
+          "add-learner": ConfChangeType.AddLearner,
+          remove: ConfChangeType.RemoveNode,
+        }[a[1] ?? ""];
         if (type === undefined) throw new Error(`unknown conf change "${a[1]}"`);
         const r = this.raw(a[0]).proposeConfChange({ type, nodeId: Number(a[2]) });
         return r === "ok" ? [] : [`proposal ${r}`];
@@ -218,13 +227,19 @@ export class InteractionEnv {
         // Replay the committed log into the (lost) state machine, as a server does on boot.
         this.processReady(n, true);
         const st = n.raw!.status();
-        return [`INFO ${n.id} restarted: term ${st.term}, commit ${st.commit}, applied ${st.applied}, last index ${st.lastIndex}, ${describeConfState({ voters: st.voters, learners: st.learners })}`];
+        return [
+          `INFO ${n.id} restarted: term ${st.term}, commit ${st.commit}, applied ${st.applied}, last index ${st.lastIndex}, ${describeConfState({ voters: st.voters, learners: st.learners })}`,
+        ];
       }
       case "compact": {
         const n = this.node(a[0]);
         const raw = this.raw(a[0]);
         const applied = raw.raft.log.applied;
-        const snap = n.storage.createSnapshot(applied, raw.raft.prs.confState(), encoder.encode(n.applied.join(",")));
+        const snap = n.storage.createSnapshot(
+          applied,
+          raw.raft.prs.confState(),
+          encoder.encode(n.applied.join(",")),
+        );
         if (snap === "out-of-date") return ["snapshot out of date"];
         const r = n.storage.compact(Number(a[1]));
         return [`snapshot at ${applied}; compact ${a[1]}: ${r}; first index now ${n.storage.firstIndex()}`];
@@ -236,7 +251,8 @@ export class InteractionEnv {
         ];
         if (st.progress) {
           const raft = this.raw(a[0]).raft;
-          for (const [id, pr] of [...raft.prs.progress].sort((x, y) => x[0] - y[0])) out.push(`  ${id}: ${pr.describe()}`);
+          for (const [id, pr] of [...raft.prs.progress].sort((x, y) => x[0] - y[0]))
+            out.push(`  ${id}: ${pr.describe()}`);
         }
         return out;
       }
@@ -244,7 +260,11 @@ export class InteractionEnv {
         return [...this.nodes.values()].map((n) => {
           if (!n.raw) return `${n.id}: crashed`;
           const r = n.raw.raft;
-          const kind = r.prs.voters.includes(n.id) ? "voter" : r.prs.learners.includes(n.id) ? "learner" : "not a member";
+          const kind = r.prs.voters.includes(n.id)
+            ? "voter"
+            : r.prs.learners.includes(n.id)
+              ? "learner"
+              : "not a member";
           return `${n.id}: ${roleNames[r.role]} (${kind}) term=${r.term} lead=${r.lead} commit=${r.log.committed}${this.isolated.has(n.id) ? " isolated" : ""}`;
         });
       case "raft-log": {
@@ -273,13 +293,21 @@ export class InteractionEnv {
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     // A cut network loses messages as they are sent (and, in deliver, those already in flight).
-    for (const m of rd.messages) if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.queue.push(m);
-    if (rd.snapshot) n.applied = new TextDecoder().decode(rd.snapshot.data).split(",").filter((x) => x !== "");
+    for (const m of rd.messages)
+      if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.queue.push(m);
+    if (rd.snapshot)
+      n.applied = new TextDecoder()
+        .decode(rd.snapshot.data)
+        .split(",")
+        .filter((x) => x !== "");
     for (const e of rd.committedEntries) {
       if (e.type === EntryType.ConfChange) {
         const cc = decodeConfChange(e.data);
         const res = raw.applyConfChange(cc);
-        if (!quiet) out.push(`  INFO ${n.id} applied conf change: ${typeof res === "string" ? `refused: ${res}` : describeConfState(res)}`);
+        if (!quiet)
+          out.push(
+            `  INFO ${n.id} applied conf change: ${typeof res === "string" ? `refused: ${res}` : describeConfState(res)}`,
+          );
       } else if (e.type === EntryType.Normal) {
         n.applied.push(new TextDecoder().decode(e.data));
       }

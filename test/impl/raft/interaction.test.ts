@@ -12,7 +12,9 @@ import { runScript } from "./datadriven.js";
 import { InteractionEnv } from "./interaction-env.js";
 
 const dir = join(fileURLToPath(new URL(".", import.meta.url)), "testdata");
-const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".txt"))
+  .sort();
 
 describe("raft interaction scripts", () => {
   it("has scripts", () => expect(files.length).toBeGreaterThan(0));

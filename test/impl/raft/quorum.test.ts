@@ -27,7 +27,8 @@ describe("quorum (Raft §5.3 commitment, §5.2 elections)", () => {
         const got = committedIndex(voters, (id) => matches[id - 1]!);
         // The largest x such that at least a majority have match >= x.
         let want = 0;
-        for (const x of matches) if (matches.filter((m) => m >= x).length >= majority(matches.length)) want = Math.max(want, x);
+        for (const x of matches)
+          if (matches.filter((m) => m >= x).length >= majority(matches.length)) want = Math.max(want, x);
         expect(got).toBe(want);
       }),
     );
@@ -36,10 +37,36 @@ describe("quorum (Raft §5.3 commitment, §5.2 elections)", () => {
   it("vote results: won, lost, pending", () => {
     const v = (entries: [number, boolean][]) => voteResult([1, 2, 3, 4, 5], new Map(entries));
     expect(v([[1, true]])).toBe(VoteResult.Pending);
-    expect(v([[1, true], [2, true], [3, true]])).toBe(VoteResult.Won);
-    expect(v([[1, false], [2, false], [3, false]])).toBe(VoteResult.Lost);
-    expect(v([[1, true], [2, true], [3, false], [4, false]])).toBe(VoteResult.Pending);
-    expect(v([[1, true], [2, false], [3, false], [4, false]])).toBe(VoteResult.Lost);
+    expect(
+      v([
+        [1, true],
+        [2, true],
+        [3, true],
+      ]),
+    ).toBe(VoteResult.Won);
+    expect(
+      v([
+        [1, false],
+        [2, false],
+        [3, false],
+      ]),
+    ).toBe(VoteResult.Lost);
+    expect(
+      v([
+        [1, true],
+        [2, true],
+        [3, false],
+        [4, false],
+      ]),
+    ).toBe(VoteResult.Pending);
+    expect(
+      v([
+        [1, true],
+        [2, false],
+        [3, false],
+        [4, false],
+      ]),
+    ).toBe(VoteResult.Lost);
     expect(voteResult([], new Map())).toBe(VoteResult.Won);
   });
 });

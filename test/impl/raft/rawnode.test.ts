@@ -6,7 +6,8 @@ function persistAndApply(storage: MemoryStorage, rd: Ready, applied: string[]): 
   if (rd.snapshot) storage.applySnapshot(rd.snapshot);
   storage.append(rd.entries);
   if (rd.hardState) storage.setHardState(rd.hardState);
-  for (const e of rd.committedEntries) if (e.type === EntryType.Normal) applied.push(new TextDecoder().decode(e.data));
+  for (const e of rd.committedEntries)
+    if (e.type === EntryType.Normal) applied.push(new TextDecoder().decode(e.data));
 }
 
 describe("RawNode", () => {
@@ -78,14 +79,16 @@ describe("RawNode", () => {
   it("rejects bad configuration and misuse with clear errors", () => {
     const storage = new MemoryStorage();
     expect(() => new RawNode({ id: 0, storage, rand: new SeededRand(1) })).toThrow(/id must be a positive/);
-    expect(() => new RawNode({ id: 1, storage, rand: new SeededRand(1), electionTick: 1, heartbeatTick: 1 })).toThrow(
-      /electionTick must be greater/,
-    );
+    expect(
+      () => new RawNode({ id: 1, storage, rand: new SeededRand(1), electionTick: 1, heartbeatTick: 1 }),
+    ).toThrow(/electionTick must be greater/);
     const node = new RawNode({ id: 1, storage, rand: new SeededRand(1) });
     node.bootstrap([1]);
     const rd = node.ready();
     persistAndApply(storage, rd, []);
     node.advance(rd);
-    expect(() => new RawNode({ id: 1, storage, rand: new SeededRand(1) }).bootstrap([1])).toThrow(/nonempty storage/);
+    expect(() => new RawNode({ id: 1, storage, rand: new SeededRand(1) }).bootstrap([1])).toThrow(
+      /nonempty storage/,
+    );
   });
 });

@@ -40,12 +40,18 @@ describe("MemoryStorage", () => {
   it("applySnapshot replaces the log; an older snapshot is refused", () => {
     const s = new MemoryStorage();
     s.append([ent(1, 1), ent(2, 1)]);
-    s.applySnapshot({ metadata: { index: 10, term: 3, confState: { voters: [1], learners: [] } }, data: emptyBytes });
+    s.applySnapshot({
+      metadata: { index: 10, term: 3, confState: { voters: [1], learners: [] } },
+      data: emptyBytes,
+    });
     expect(s.firstIndex()).toBe(11);
     expect(s.lastIndex()).toBe(10);
     expect(s.term(10)).toBe(3);
     expect(() =>
-      s.applySnapshot({ metadata: { index: 5, term: 3, confState: { voters: [1], learners: [] } }, data: emptyBytes }),
+      s.applySnapshot({
+        metadata: { index: 5, term: 3, confState: { voters: [1], learners: [] } },
+        data: emptyBytes,
+      }),
     ).toThrow(/not newer/);
   });
 

@@ -27,6 +27,11 @@ describe("simulator determinism", () => {
 
   it("bad schedules are refused with the offending event", () => {
     expect(() => validateSchedule({})).toThrow(/JSON array/);
-    expect(() => validateSchedule([{ at: 1, kind: "heal" }, { at: "x", kind: "crash" }])).toThrow(/event 1/);
+    expect(() =>
+      validateSchedule([
+        { at: 1, kind: "heal" },
+        { at: "x", kind: "crash" },
+      ]),
+    ).toThrow(/event 1/);
   });
 });

@@ -66,7 +66,13 @@ describe("invariant checks detect planted violations", () => {
         if (entry.index === 40) this.chain ^= 1;
       }
     }
-    const r = simulate({ seed: 3, nodes: 3, ticks: 60, schedule: [], app: (id) => (id === 2 ? new Corrupt() : new ChainApp()) });
+    const r = simulate({
+      seed: 3,
+      nodes: 3,
+      ticks: 60,
+      schedule: [],
+      app: (id) => (id === 2 ? new Corrupt() : new ChainApp()),
+    });
     expect(r.violations.some((v) => v.kind === "state-machine-safety")).toBe(true);
   });
 

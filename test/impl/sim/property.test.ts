@@ -30,23 +30,33 @@ function check(seed: number, nodes: number, schedule: FaultEvent[]): void {
 }
 
 describe("simulated Raft under random faults", () => {
-  it("keeps election safety, log matching, leader completeness, state machine safety and fresh reads; recovers after faults", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-        fc.constantFrom(3, 5).chain((nodes) => fc.tuple(fc.constant(nodes), scheduleArb(nodes, ticks, false))),
-        (seed, [nodes, schedule]) => check(seed, nodes, schedule),
-      ),
-      { numRuns: runs },
-    );
-  }, timeout);
+  it(
+    "keeps election safety, log matching, leader completeness, state machine safety and fresh reads; recovers after faults",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          fc
+            .constantFrom(3, 5)
+            .chain((nodes) => fc.tuple(fc.constant(nodes), scheduleArb(nodes, ticks, false))),
+          (seed, [nodes, schedule]) => check(seed, nodes, schedule),
+        ),
+        { numRuns: runs },
+      );
+    },
+    timeout,
+  );
 
-  it("the same holds with membership changes (add learner, promote, remove)", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), scheduleArb(5, ticks, true), (seed, schedule) =>
-        check(seed, 5, schedule),
-      ),
-      { numRuns: runs },
-    );
-  }, timeout);
+  it(
+    "the same holds with membership changes (add learner, promote, remove)",
+    () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), scheduleArb(5, ticks, true), (seed, schedule) =>
+          check(seed, 5, schedule),
+        ),
+        { numRuns: runs },
+      );
+    },
+    timeout,
+  );
 });

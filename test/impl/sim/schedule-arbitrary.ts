@@ -7,7 +7,9 @@ export function faultEventArb(nodes: number, ticks: number, confChanges: boolean
   const node = fc.integer({ min: 1, max: nodes });
   const groups = fc
     .array(fc.integer({ min: 0, max: 2 }), { minLength: nodes, maxLength: nodes })
-    .map((g) => [0, 1, 2].map((k) => g.flatMap((x, i) => (x === k ? [i + 1] : []))).filter((x) => x.length > 0));
+    .map((g) =>
+      [0, 1, 2].map((k) => g.flatMap((x, i) => (x === k ? [i + 1] : []))).filter((x) => x.length > 0),
+    );
   const arbs: fc.Arbitrary<FaultEvent>[] = [
     fc.record({ at, kind: fc.constant("partition" as const), groups }),
     fc.record({ at, kind: fc.constant("heal" as const) }),
@@ -28,6 +30,13 @@ export function faultEventArb(nodes: number, ticks: number, confChanges: boolean
   return fc.oneof(...arbs);
 }
 
-export function scheduleArb(nodes: number, ticks: number, confChanges: boolean, maxEvents = 30): fc.Arbitrary<FaultEvent[]> {
-  return fc.array(faultEventArb(nodes, ticks, confChanges), { maxLength: maxEvents }).map((s) => [...s].sort((a, b) => a.at - b.at));
+export function scheduleArb(
+  nodes: number,
+  ticks: number,
+  confChanges: boolean,
+  maxEvents = 30,
+): fc.Arbitrary<FaultEvent[]> {
+  return fc
+    .array(faultEventArb(nodes, ticks, confChanges), { maxLength: maxEvents })
+    .map((s) => [...s].sort((a, b) => a.at - b.at));
 }
