@@ -245,6 +245,30 @@ describe("the EDN parser", () => {
     ]);
   });
 
+  it("applies Jepsen's semantics too (:fail :cas did not swap), but not to JSON Lines", async () => {
+    const edn = await readHistoryText(
+      [
+        "{:process 0, :type :invoke, :f :cas, :value [1 2]}",
+        "{:process 0, :type :fail, :f :cas, :value [1 2]}",
+      ].join("\n"),
+    );
+    expect(edn.operations[1]).toMatchObject({ type: "ok", f: "cas", value: [1, 2], swapped: false });
+    const jsonl = await readHistoryText(
+      [
+        L({ process: 0, type: "invoke", f: "cas", value: [1, 2] }),
+        L({ process: 0, type: "fail", f: "cas", value: [1, 2] }),
+      ].join("\n"),
+    );
+    expect(jsonl.operations[1]).toEqual({
+      index: 1,
+      time: 1,
+      process: 0,
+      type: "fail",
+      f: "cas",
+      value: [1, 2],
+    });
+  });
+
   it("uses :time when present, ignores :index, keeps other entries, numbers keys as strings", async () => {
     const { operations } = await readHistoryText(
       '{:process 0, :type :invoke, :f :put, :key 3, :value "a", :time 1500, :index 77, :node "n1"}',
