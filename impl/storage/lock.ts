@@ -1,6 +1,7 @@
 /**
  * A lock on a member directory, so two servers never open the same data dir: `<member>/lock`
- * holds the owner's process id. A lock left by a process that is gone (kill -9) is taken
+ * holds the owner's process id and, on Linux, its start time (so a recycled pid is not
+ * mistaken for the owner). A lock left by a process that is gone (kill -9) is taken
  * over; one held by a live other process is a `DataDirLockedError`. The same process may
  * reopen its own directory (the crash-like reopen of tests and the simulator). On a disk too
  * full to write the lock file, the directory is opened without it (logged), so a member can
@@ -20,23 +21,39 @@ export class DataDirLockedError extends StorageError {
   }
 }
 
-/** Whether `pid` is a live process that could be a server (on Linux: a node process). */
-async function alive(pid: number): Promise<boolean> {
+/** The start time of `pid` in clock ticks since boot (Linux /proc), if it can be read. */
+async function startTime(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (stat === undefined) return undefined;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+/** The lock file's content: "<pid> <start time>" (the start time tells a recycled pid apart). */
+async function identity(pid: number): Promise<string> {
+  const t = await startTime(pid);
+  return t === undefined ? String(pid) : `${pid} ${t}`;
+}
+
+/** Whether the process that wrote `owner` ("<pid> [<start time>]") is still running. */
+async function alive(owner: string): Promise<boolean> {
+  const [pidText, started] = owner.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  // A recycled pid now owned by something else is not our server.
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => undefined);
-  return cmdline === undefined || /node|gauntlet/.test(cmdline);
+  if (started === undefined) return true;
+  const now = await startTime(pid);
+  return now === undefined || now === started;
 }
 
 /** Takes the lock on `memberDir`; returns the function that releases it. */
 export async function lockMemberDir(memberDir: string, logger: StorageLogger): Promise<() => Promise<void>> {
   await mkdir(memberDir, { recursive: true });
   const path = join(memberDir, "lock");
-  const mine = String(process.pid);
+  const mine = await identity(process.pid);
   const release = async (): Promise<void> => {
     const owner = await readFile(path, "utf8").catch(() => "");
     if (owner.trim() === mine) await unlink(path).catch(() => {});
@@ -58,18 +75,16 @@ export async function lockMemberDir(memberDir: string, logger: StorageLogger): P
     }
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  const owner = Number((await readFile(path, "utf8")).trim());
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && (await alive(owner)))
-    throw new DataDirLockedError(memberDir, owner);
-  if (owner !== process.pid) {
-    logger.warn("storage: took over a lock left by a process that is gone", { dir: memberDir, pid: owner });
-    try {
-      await writeFile(path, mine);
-    } catch (err) {
-      if (!isNoSpace(err)) throw err;
-      logger.warn("storage: disk full, opening the data dir without its lock file", { dir: memberDir });
-      return async () => {};
-    }
+  const owner = (await readFile(path, "utf8")).trim();
+  if (owner === mine) return release;
+  if (await alive(owner)) throw new DataDirLockedError(memberDir, Number(owner.split(" ")[0]));
+  logger.warn("storage: took over a lock left by a process that is gone", { dir: memberDir, owner });
+  try {
+    await writeFile(path, mine);
+  } catch (err) {
+    if (!isNoSpace(err)) throw err;
+    logger.warn("storage: disk full, opening the data dir without its lock file", { dir: memberDir });
+    return async () => {};
   }
   return release;
 }

@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ServerStorage } from "../../../impl/storage/server-storage.js";
+import { DataDirLockedError } from "../../../impl/storage/lock.js";
+import { recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
+
+afterAll(removeTempDirs);
+
+/** "<pid> <start time>" of a live process, as the lock writes it (Linux /proc). */
+function identityOf(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return `${pid} ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]}`;
+}
+
+function withLock(content: string): string {
+  const dataDir = tempDir();
+  mkdirSync(join(dataDir, "member"), { recursive: true });
+  writeFileSync(join(dataDir, "member", "lock"), content);
+  return dataDir;
+}
+
+describe.skipIf(process.platform !== "linux")("data dir lock", () => {
+  it("refuses a dir locked by another live process", async () => {
+    const dataDir = withLock(identityOf(process.ppid));
+    await expect(ServerStorage.open({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+    await expect(ServerStorage.open({ dataDir })).rejects.toThrow(`in use by process ${process.ppid}`);
+  });
+
+  it("takes over a lock whose pid is alive but was recycled (start time differs), and a dead pid's", async () => {
+    for (const content of [`${process.ppid} 1`, "999999999 5"]) {
+      const dataDir = withLock(content);
+      const log = recordingLogger();
+      const { storage } = await ServerStorage.open({ dataDir, logger: log });
+      expect(log.lines.some((l) => /took over/.test(l.msg))).toBe(true);
+      expect(readFileSync(join(dataDir, "member", "lock"), "utf8")).toBe(identityOf(process.pid));
+      await storage.close();
+    }
+  });
+});
