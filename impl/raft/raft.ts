@@ -225,12 +225,12 @@ export class Raft {
   }
 
   private bcastAppend(): void {
-    for (const [id] of this.prs.progress) if (id !== this.id) this.sendAppend(id);
+    for (const id of this.prs.progress.keys()) if (id !== this.id) this.sendAppend(id);
   }
 
   private bcastHeartbeat(): void {
     const ctx = this.readOnly.lastPendingRequestCtx();
-    for (const [id] of this.prs.progress) if (id !== this.id) this.sendHeartbeat(id, ctx);
+    for (const id of this.prs.progress.keys()) if (id !== this.id) this.sendHeartbeat(id, ctx);
   }
 
   private sendTimeoutNow(to: number): void {
@@ -791,7 +791,7 @@ export class Raft {
     const ctx = m.entries[0]?.data;
     this.readOnly.addRequest(this.log.committed, m);
     this.readOnly.recvAck(this.id, ctx);
-    for (const [id] of this.prs.progress) if (id !== this.id) this.sendHeartbeat(id, ctx);
+    for (const id of this.prs.progress.keys()) if (id !== this.id) this.sendHeartbeat(id, ctx);
   }
 
   private releasePendingReadIndex(): void {
@@ -846,7 +846,7 @@ export class Raft {
     if (this.maybeCommit()) {
       this.bcastAppend();
     } else {
-      for (const [id] of this.prs.progress) if (id !== this.id) this.maybeSendAppend(id, false);
+      for (const id of this.prs.progress.keys()) if (id !== this.id) this.maybeSendAppend(id, false);
     }
     if (this.leadTransferee !== None && !this.prs.isVoter(this.leadTransferee)) this.abortLeaderTransfer();
     if (cc.type === ConfChangeType.RemoveNode) this.releasePendingReadIndex();

@@ -134,6 +134,7 @@ export function main(argv: string[]): number {
   let liveness = 0;
   let commits = 0;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   for (let seed = from; seed < from + count; seed++) {
     const r = simulate({ seed, nodes, ticks, confChanges: cc, schedule });
     delivered += r.delivered;
@@ -148,10 +149,13 @@ export function main(argv: string[]): number {
     }
   }
   const secs = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const [l1] = loadavg();
   console.log(
     `${count} seeds × ${nodes} nodes × ${ticks} fault ticks: ${delivered} messages delivered, ${commits} entries committed, ` +
-      `${liveness} liveness failures, ${secs.toFixed(2)} s wall, load ${l1!.toFixed(2)}`,
+      `${liveness} liveness failures, ${secs.toFixed(2)} s wall, ${cpuSecs.toFixed(2)} s CPU ` +
+      `(${Math.round(delivered / cpuSecs)} messages per CPU-second), load ${l1!.toFixed(2)}`,
   );
   console.log(`${count} schedules, ${safety} safety violations, ${Math.round(delivered / secs)} messages/s`);
   return safety + liveness > 0 ? 1 : 0;
