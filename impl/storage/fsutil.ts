@@ -1,5 +1,6 @@
 /** Small file-system helpers shared by the WAL and the snapshotter. */
-import { open } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 
 /** fsyncs a directory, making renames and unlinks inside it durable. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -9,4 +10,20 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Creates `dir` and any missing parents durably: each new directory's entry is fsynced in its
+ * parent, so a crash right after cannot lose the directory holding a freshly synced file.
+ */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const created: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    created.push(d);
+    if (d === resolve(first) || dirname(d) === d) break;
+  }
+  await fsyncDir(dirname(resolve(first)));
+  for (const d of created.reverse()) await fsyncDir(d);
 }

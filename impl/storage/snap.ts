@@ -13,7 +13,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { CorruptSnapshotError, NoSpaceError, isNoSpace } from "./errors.js";
-import { fsyncDir } from "./fsutil.js";
+import { fsyncDir, mkdirDurable } from "./fsutil.js";
 import { silentLogger } from "./types.js";
 import type { Snapshot, SnapshotMarker, StorageLogger } from "./types.js";
 
@@ -91,7 +91,7 @@ export class Snapshotter {
 
   /** Writes a snapshot durably (temp file, fdatasync, rename, directory fsync); returns its path. */
   async save(s: Snapshot): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdirDurable(this.dir);
     const path = join(this.dir, snapName(s));
     const tmp = `${path}.tmp`;
     const buf = encodeSnapshot(s);

@@ -24,7 +24,7 @@
  * which cannot be retried safely) makes the log refuse all further appends (`WalFailedError`).
  * Promises of concurrent appends resolve in log order.
  */
-import { open, readdir, readFile, mkdir, rename, unlink } from "node:fs/promises";
+import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { fdatasyncSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -54,7 +54,7 @@ import {
 } from "./record.js";
 import { scanSegment } from "./scan.js";
 import { segmentName, sortedSegments } from "./segment-names.js";
-import { fsyncDir } from "./fsutil.js";
+import { fsyncDir, mkdirDurable } from "./fsutil.js";
 import { silentLogger } from "./types.js";
 import type { HardState, SnapshotMarker, StorageLogger, WalEntry, WalReplay, WalStats } from "./types.js";
 
@@ -151,7 +151,7 @@ export class Wal {
     };
     if (!(opts.segmentBytes > 0))
       throw new RangeError(`Wal.open: segmentBytes must be positive, got ${opts.segmentBytes}`);
-    await mkdir(opts.dir, { recursive: true });
+    await mkdirDurable(opts.dir);
     const names = await readdir(opts.dir);
     for (const n of names)
       if (n.endsWith(".wal.tmp")) {
