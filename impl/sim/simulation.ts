@@ -169,8 +169,10 @@ export class Simulation {
     this.nextId = this.o.nodes + 1;
     this.healAt = this.o.ticks;
     const peers = Array.from({ length: this.o.nodes }, (_, i) => i + 1);
-    for (const id of peers) {
-      const n = this.createNode(id);
+    // Create every initial node before any applies the bootstrap conf changes (applying an
+    // AddNode for an unknown node would create it as a joiner).
+    const initial = peers.map((id) => this.createNode(id));
+    for (const n of initial) {
       n.raw!.bootstrap(peers);
       this.processReady(n);
     }
