@@ -106,10 +106,11 @@ export class Reader {
     return v;
   }
 
+  /** The next length-prefixed bytes: a view into the reader's buffer (the caller owns that buffer). */
   bytes(): Uint8Array {
     const n = this.uint();
     this.need(n);
-    const b = this.buf.slice(this.pos, this.pos + n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
   }

@@ -309,7 +309,7 @@ export class MvccStore implements LogView {
     rec.entries.push({ main, sub: evs.length, kv });
     if (prev && prev.lease !== lease) this.leaseTable.detach(prev.lease, k);
     this.leaseTable.attach(lease, k);
-    evs.push({ type: EventType.PUT, kv, prevKv: prev, k });
+    evs.push({ type: EventType.PUT, kv, prevKv: prev, k, sub: evs.length });
     return prev;
   }
 
@@ -326,7 +326,7 @@ export class MvccStore implements LogView {
       value: EMPTY,
       lease: 0,
     };
-    evs.push({ type: EventType.DELETE, kv: tomb, prevKv: prev, k });
+    evs.push({ type: EventType.DELETE, kv: tomb, prevKv: prev, k, sub: evs.length });
   }
 
   private doDelete(r: KeyRange): KeyValue[] {
@@ -536,27 +536,30 @@ export class MvccStore implements LogView {
     const r = asked > 0 ? asked : this.rev;
     if (r > this.rev) throw new EtcdError("FutureRev");
     if (r < this.compactRev) throw new EtcdError("Compacted");
-    const scratch = new Uint8Array(8);
+    const scratch = new Uint8Array(48);
     const dv = new DataView(scratch.buffer);
     let crc = 0;
-    const num = (n: number): void => {
-      dv.setFloat64(0, n, true);
-      crc = crc32c(scratch, crc);
-    };
+    // per kept revision: f64 key length, key, f64 main, sub, then createRevision, version,
+    // lease, value length and the value, or -1 for a tombstone (all f64 little endian)
     this.index.scan("", null, (_k, rec) => {
       for (const e of rec.entries) {
         if (e.main > r) break;
-        num(rec.bytes.length);
+        dv.setFloat64(0, rec.bytes.length, true);
+        crc = crc32c(scratch.subarray(0, 8), crc);
         crc = crc32c(rec.bytes, crc);
-        num(e.main);
-        num(e.sub);
+        dv.setFloat64(0, e.main, true);
+        dv.setFloat64(8, e.sub, true);
         if (e.kv) {
-          num(e.kv.createRevision);
-          num(e.kv.version);
-          num(e.kv.lease);
-          num(e.kv.value.length);
+          dv.setFloat64(16, e.kv.createRevision, true);
+          dv.setFloat64(24, e.kv.version, true);
+          dv.setFloat64(32, e.kv.lease, true);
+          dv.setFloat64(40, e.kv.value.length, true);
+          crc = crc32c(scratch, crc);
           crc = crc32c(e.kv.value, crc);
-        } else num(-1);
+        } else {
+          dv.setFloat64(16, -1, true);
+          crc = crc32c(scratch.subarray(0, 24), crc);
+        }
       }
     });
     return { header: { revision: this.rev }, hash: crc, compactRevision: this.compactRev, hashRevision: r };
@@ -739,7 +742,9 @@ export class MvccStore implements LogView {
   restore(bytes: Uint8Array): void {
     if (this.writing) throw new Error("MvccStore.restore: inside a write");
     if (bytes.length < SNAPSHOT_MAGIC.length + 5) throw new Error("MvccStore.restore: snapshot too short");
-    const body = bytes.subarray(0, bytes.length - 4);
+    // one private copy; keys and values restored are views into it (cheaper than one small
+    // buffer each, at the price of keeping it alive while any of them is)
+    const body = bytes.slice(0, bytes.length - 4);
     const want = new DataView(bytes.buffer, bytes.byteOffset + body.length, 4).getUint32(0, true);
     if (crc32c(body) !== want) throw new Error("MvccStore.restore: snapshot checksum mismatch");
     const r = new Reader(body);
@@ -755,7 +760,9 @@ export class MvccStore implements LogView {
     const keys = new Map<string, KeyRecord>();
     const index = new SortedKeys<KeyRecord>();
     const nKeys = r.uint();
-    const all: { main: number; sub: number; ev: LogEvent }[] = [];
+    const logStart = Math.max(2, compactRev);
+    const log: LogEvent[][] = [];
+    for (let x = logStart; x <= rev; x++) log.push([]);
     let prevKey: string | undefined;
     for (let i = 0; i < nKeys; i++) {
       const kb = r.bytes();
@@ -773,27 +780,25 @@ export class MvccStore implements LogView {
           throw new Error("MvccStore.restore: key revisions out of order");
         let kv: KeyValue | null = null;
         if (r.u8() === 1) {
-          kv = {
-            key: kb,
-            createRevision: r.uint(),
-            modRevision: main,
-            version: r.uint(),
-            lease: r.f64(),
-            value: r.bytes(),
-          };
+          const createRevision = r.uint();
+          const version = r.uint();
+          const lease = r.f64();
+          // same property order as doPut's literal: one hidden class for every KeyValue
+          kv = { key: kb, createRevision, modRevision: main, version, value: r.bytes(), lease };
         }
         rec.entries.push({ main, sub, kv });
-        if (main >= compactRev) {
+        if (main >= logStart) {
+          const prevKv = main === compactRev || prev === null ? undefined : prev;
           const ev: LogEvent = kv
-            ? { type: EventType.PUT, kv, prevKv: prev ?? undefined, k }
+            ? { type: EventType.PUT, kv, prevKv, k, sub }
             : {
                 type: EventType.DELETE,
                 kv: { key: kb, createRevision: 0, modRevision: main, version: 0, value: EMPTY, lease: 0 },
-                prevKv: prev ?? undefined,
+                prevKv,
                 k,
+                sub,
               };
-          if (main === compactRev) ev.prevKv = undefined;
-          all.push({ main, sub, ev });
+          log[main - logStart]!.push(ev);
         }
         prev = kv;
       }
@@ -807,11 +812,7 @@ export class MvccStore implements LogView {
       const kv = rec.entries[rec.entries.length - 1]!.kv;
       if (kv && kv.lease !== 0) leases.attach(kv.lease, k);
     }
-    const logStart = Math.max(2, compactRev);
-    const log: LogEvent[][] = [];
-    for (let x = logStart; x <= rev; x++) log.push([]);
-    all.sort((a, b) => a.main - b.main || a.sub - b.sub);
-    for (const a of all) if (a.main >= logStart) log[a.main - logStart]!.push(a.ev);
+    for (const evs of log) if (evs.length > 1) evs.sort((a, b) => a.sub - b.sub);
     // commit
     const oldRev = this.rev;
     this.rev = rev;

@@ -22,6 +22,8 @@ export interface LogEvent {
   kv: KeyValue;
   prevKv: KeyValue | undefined;
   k: string;
+  /** Sub-revision within its main revision. */
+  sub: number;
 }
 
 /** What the watch index needs to see of the store. */
