@@ -17,7 +17,8 @@
  * word per op, XORed in and out), the cache as an open-addressing hash table over flat
  * typed arrays. Per step the only allocation is what the model's `step` makes.
  */
-import { equalValue, hashValue } from "./hash.js";
+import { Configurations } from "./configurations.js";
+import { hashValue } from "./hash.js";
 import type { Model, Validity } from "./types.js";
 
 export interface SearchProblem<S, I, O> {
@@ -79,7 +80,6 @@ function mixState(h: number): number {
 export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   const { n, inputs, outputs, mustPlace, readOnly, order, model, deadline } = p;
   const hasHash = typeof model.hash === "function";
-  const hasEqual = typeof model.equal === "function";
   const HEAD = 2 * n;
   const TAIL = 2 * n + 1;
   const next = new Int32Array(2 * n + 2);
@@ -97,70 +97,10 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   prev[HEAD] = -1;
 
   const zob = zobristWords(n);
-  const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(words);
   let remaining = 0;
   for (let i = 0; i < n; i++) remaining += mustPlace[i]!;
-
-  // --- the cache: open addressing over (hash, bitset, state) ---
-  const bytesPerEntry = words * 4 + 32;
-  const maxEntries = Math.max(16, Math.floor(p.memoryBudget / bytesPerEntry));
-  let cap = 1024; // table slots, power of two
-  let table = new Int32Array(cap).fill(-1);
-  let entryCap = 512;
-  let eHash = new Int32Array(entryCap);
-  let eBits = new Uint32Array(entryCap * words);
-  const eState: S[] = [];
-  let size = 0;
-
-  function grow(): void {
-    cap *= 2;
-    table = new Int32Array(cap).fill(-1);
-    const mask = cap - 1;
-    for (let e = 0; e < size; e++) {
-      let slot = eHash[e]! & mask;
-      while (table[slot] !== -1) slot = (slot + 1) & mask;
-      table[slot] = e;
-    }
-  }
-
-  /** Inserts (bits, state) under h unless present; true if inserted. */
-  function insert(h: number, state: S): boolean {
-    const mask = cap - 1;
-    let slot = h & mask;
-    for (;;) {
-      const e = table[slot]!;
-      if (e === -1) break;
-      if (eHash[e] === h) {
-        let same = true;
-        const base = e * words;
-        for (let w = 0; w < words; w++)
-          if (eBits[base + w] !== bits[w]) {
-            same = false;
-            break;
-          }
-        if (same && (hasEqual ? model.equal!(eState[e]!, state) : equalValue(eState[e]!, state)))
-          return false;
-      }
-      slot = (slot + 1) & mask;
-    }
-    if (size === entryCap) {
-      entryCap *= 2;
-      const nh = new Int32Array(entryCap);
-      nh.set(eHash);
-      eHash = nh;
-      const nb = new Uint32Array(entryCap * words);
-      nb.set(eBits);
-      eBits = nb;
-    }
-    const e = size++;
-    eHash[e] = h;
-    eBits.set(bits, e * words);
-    eState[e] = state;
-    table[slot] = e;
-    if (size * 2 > cap) grow();
-    return true;
-  }
+  const seen = new Configurations<S>(mustPlace, model as Model<S, unknown, unknown>);
+  const memoryBudget = p.memoryBudget;
 
   const stackOp = new Int32Array(n);
   /** 1 when the frame placed a read-only op: its node fails when its child does. */
@@ -178,7 +118,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
 
   const outcome = (valid: Validity, reason?: string): SearchOutcome<S> => {
     if (!bestSaved) best = stackOp.slice(0, bestDepth);
-    return { valid, reason, explored: size, best, bestState };
+    return { valid, reason, explored: seen.size, best, bestState };
   };
 
   // On arriving at a node, first look for a read-only op that fits: if one does, it is the
@@ -223,12 +163,10 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       const ro = readOnly[i]!;
       if (!stepped) ns = model.step(state, inputs[i]!, outputs[i]!);
       if (ns !== null) {
-        const w = i >>> 5;
-        const bit = 1 << (i & 31);
-        bits[w]! |= bit;
+        seen.set(i);
         const nz = z ^ zob[i]!;
-        if (insert(nz ^ mixState(hasHash ? model.hash!(ns) : hashValue(ns)), ns)) {
-          if (size > maxEntries) return outcome("unknown", "memory");
+        if (seen.add(nz ^ mixState(hasHash ? model.hash!(ns) : hashValue(ns)), ns)) {
+          if (seen.bytes > memoryBudget) return outcome("unknown", "memory");
           stackOp[depth] = i;
           stackState[depth] = state;
           forced[depth] = ro;
@@ -252,7 +190,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
           arrived = true;
           continue;
         }
-        bits[w]! &= ~bit;
+        seen.clear(i);
         // A read-only op that fits leads to a configuration already seen (so failed): then
         // this node fails too.
         fails = ro === 1;
@@ -278,7 +216,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       depth--;
       i = stackOp[depth]!;
       state = stackState[depth]!;
-      bits[i >>> 5]! &= ~(1 << (i & 31));
+      seen.clear(i);
       z ^= zob[i]!;
       remaining += mustPlace[i]!;
       // unlift: relink the return, then the call
