@@ -27,7 +27,15 @@ async function readable(path: string): Promise<void> {
     throw new HistoryError(
       path,
       0,
-      `cannot read it (${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message})`,
+      `cannot read it (${
+        code === "ENOENT"
+          ? /[*?[]/.test(path)
+            ? "no such file: the shell found nothing matching this pattern"
+            : "no such file"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message
+      })`,
     );
   }
 }

@@ -116,6 +116,9 @@ describe("HistoryWriter and the JSONL reader", () => {
     const missing = join(dir, "nope.jsonl");
     await expect(readHistoryFile(missing)).rejects.toThrow(`${missing}: cannot read it (no such file)`);
     await expect(openHistoryFile(dir)).rejects.toThrow(/is a directory/);
+    await expect(readHistoryFile(join(dir, "*.log"))).rejects.toThrow(
+      /the shell found nothing matching this pattern/,
+    );
     const bad = tmp();
     writeFileSync(bad, '{"process":0,"type":"invoke","f":"read"}\n{"process":0,"type":"ok","f":"read"\n');
     const err = await readHistoryFile(bad).catch((e: unknown) => e);
