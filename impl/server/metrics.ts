@@ -6,7 +6,17 @@
 
 type Labels = Record<string, string>;
 
+const keyCache = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
+  const cached = keyCache.get(labels);
+  if (cached !== undefined) return cached;
+  const key = computeLabelKey(labels);
+  keyCache.set(labels, key);
+  return key;
+}
+
+function computeLabelKey(labels: Labels): string {
   const parts = Object.keys(labels)
     .sort()
     .map((k) => `${k}="${labels[k]!.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
@@ -120,11 +130,24 @@ export class Metrics {
     this.gauges.push(new Gauge(name, help, read));
   }
 
+  private readonly rpcLabels = new Map<string, { base: Labels; withCode: Map<string, Labels> }>();
+
   /** Records one finished RPC. */
   rpc(service: string, method: string, type: string, code: string, seconds: number): void {
-    const labels = { grpc_service: `etcdserverpb.${service}`, grpc_method: method, grpc_type: type };
-    this.handled.inc({ ...labels, grpc_code: code });
-    this.latency.observe(seconds, labels);
+    const k = `${service}/${method}/${type}`;
+    let l = this.rpcLabels.get(k);
+    if (!l)
+      this.rpcLabels.set(
+        k,
+        (l = {
+          base: { grpc_service: `etcdserverpb.${service}`, grpc_method: method, grpc_type: type },
+          withCode: new Map(),
+        }),
+      );
+    let withCode = l.withCode.get(code);
+    if (!withCode) l.withCode.set(code, (withCode = { ...l.base, grpc_code: code }));
+    this.handled.inc(withCode);
+    this.latency.observe(seconds, l.base);
   }
 
   render(): string {

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess, execFile } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const gauntletBin = join(repoRoot, "bin", "gauntlet.js");
 
 /**
- * A private build of impl/ (esbuild, ~0.2 s) under node_modules/.cache, so these tests do not
+ * A private build of the server (esbuild, ~0.2 s) under node_modules/.cache, so these tests do not
  * depend on dist/, which other work may be rebuilding at the same moment. Returns the path of
  * the server's main.js; `removePrivateBuild()` deletes it.
  */
@@ -28,26 +28,21 @@ const privateDir = join(
 );
 export function serverMain(): Promise<string> {
   privateBuild ??= (async () => {
-    const files: string[] = [];
-    const walk = (d: string): void => {
-      for (const n of readdirSync(d)) {
-        const p = join(d, n);
-        if (statSync(p).isDirectory()) walk(p);
-        else if (n.endsWith(".ts") && !n.endsWith(".d.ts")) files.push(p);
-      }
-    };
-    walk(join(repoRoot, "impl"));
+    // One bundle of what the server imports (impl/server, impl/mvcc, impl/storage), packages
+    // left external: other folders' work in progress cannot break it.
     mkdirSync(privateDir, { recursive: true });
+    const out = join(privateDir, "impl", "server", "main.js");
     await build({
-      entryPoints: files,
-      outdir: privateDir,
-      outbase: repoRoot,
+      entryPoints: [join(repoRoot, "impl", "server", "main.ts")],
+      outfile: out,
+      bundle: true,
+      packages: "external",
       format: "esm",
       platform: "node",
       target: "node20",
       logLevel: "error",
     });
-    return join(privateDir, "impl", "server", "main.js");
+    return out;
   })();
   return privateBuild;
 }
