@@ -20,6 +20,10 @@ export type FaultEvent =
   | { readonly at: number; readonly kind: "delay"; readonly maxTicks: number }
   /** Ask the leader to hand leadership to `to`. */
   | { readonly at: number; readonly kind: "transfer"; readonly to: number }
+  /** Crash whichever node leads now (the nemesis that produces Figure 8 histories). */
+  | { readonly at: number; readonly kind: "crash-leader" }
+  /** Cut the current leader off from everyone (a stale leader). */
+  | { readonly at: number; readonly kind: "isolate-leader" }
   /** Propose adding a fresh node as a learner. */
   | { readonly at: number; readonly kind: "add-learner" }
   /** Propose promoting the lowest-numbered learner. */
@@ -75,7 +79,9 @@ export function randomSchedule(seed: number, o: ScheduleOptions): FaultEvent[] {
     } else if (r < 74) events.push({ at, kind: "drop", rate: [0, 0.05, 0.2, 0.5][rng.intn(4)]! });
     else if (r < 82) events.push({ at, kind: "duplicate", rate: [0, 0.05, 0.3][rng.intn(3)]! });
     else if (r < 92) events.push({ at, kind: "delay", maxTicks: [0.2, 1, 3, 8][rng.intn(4)]! });
-    else if (r < 100) events.push({ at, kind: "transfer", to: 1 + rng.intn(o.nodes) });
+    else if (r < 95) events.push({ at, kind: "transfer", to: 1 + rng.intn(o.nodes) });
+    else if (r < 98) events.push({ at, kind: "crash-leader" });
+    else if (r < 100) events.push({ at, kind: "isolate-leader" });
     else if (r < 104) events.push({ at, kind: "add-learner" });
     else if (r < 107) events.push({ at, kind: "promote" });
     else events.push({ at, kind: "remove", node: 1 + rng.intn(o.nodes + 2) });
@@ -95,6 +101,8 @@ export function validateSchedule(s: unknown): Schedule {
     "duplicate",
     "delay",
     "transfer",
+    "crash-leader",
+    "isolate-leader",
     "add-learner",
     "promote",
     "remove",

@@ -443,6 +443,18 @@ export class Simulation {
       case "delay":
         this.maxDelay = Math.max(this.minDelay, Math.round(f.maxTicks * TICK));
         return;
+      case "crash-leader": {
+        const l = this.leader();
+        if (l) this.crash(l);
+        return;
+      }
+      case "isolate-leader": {
+        const l = this.leader();
+        if (!l) return;
+        this.group = new Map();
+        for (const id of this.nodes.keys()) this.group.set(id, id === l.id ? 0 : 1);
+        return;
+      }
       case "transfer": {
         const l = this.leader();
         if (l) {
