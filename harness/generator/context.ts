@@ -4,16 +4,34 @@
  */
 import type { Context, Op, OpSpec, ProcessId, ThreadId } from "./types.js";
 
+/** A context seen through a thread filter; the filtered lists are computed when first read. */
+class RestrictedContext implements Context {
+  private t?: readonly ThreadId[];
+  private f?: readonly ThreadId[];
+  readonly time: number;
+  readonly processOf: ReadonlyMap<ThreadId, ProcessId>;
+  readonly threadOf: ReadonlyMap<ProcessId, ThreadId>;
+  readonly random: Context["random"];
+  constructor(
+    private readonly parent: Context,
+    private readonly keep: (t: ThreadId) => boolean,
+  ) {
+    this.time = parent.time;
+    this.processOf = parent.processOf;
+    this.threadOf = parent.threadOf;
+    this.random = parent.random;
+  }
+  get threads(): readonly ThreadId[] {
+    return (this.t ??= this.parent.threads.filter(this.keep));
+  }
+  get freeThreads(): readonly ThreadId[] {
+    return (this.f ??= this.parent.freeThreads.filter(this.keep));
+  }
+}
+
 /** The context seen by a generator that may only use the threads `keep` accepts. */
 export function restrictContext(ctx: Context, keep: (t: ThreadId) => boolean): Context {
-  return {
-    time: ctx.time,
-    threads: ctx.threads.filter(keep),
-    freeThreads: ctx.freeThreads.filter(keep),
-    processOf: ctx.processOf,
-    threadOf: ctx.threadOf,
-    random: ctx.random,
-  };
+  return new RestrictedContext(ctx, keep);
 }
 
 /** The context restricted to an explicit set of threads. */
@@ -53,7 +71,9 @@ export function fillIn(spec: OpSpec, ctx: Context): Op | undefined {
     const t = ctx.threadOf.get(process);
     if (t === undefined || !ctx.freeThreads.includes(t)) return undefined;
   }
-  const op = { ...spec, type: spec.type ?? "invoke", process, time: spec.time ?? ctx.time } as Op;
-  if (op.time < ctx.time) op.time = ctx.time;
+  const op = { ...spec } as Op;
+  op.type = spec.type ?? "invoke";
+  op.process = process;
+  op.time = spec.time === undefined || spec.time < ctx.time ? ctx.time : spec.time;
   return op;
 }

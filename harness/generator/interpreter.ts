@@ -125,9 +125,11 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
     if (!inv) return; // a sleep ended
     const c = a.completion!;
     const type = c.type === "ok" || c.type === "fail" || c.type === "info" ? c.type : "info";
-    const ev: Event = { ...c, index: index++, time: now, process: inv.process, type, f: inv.f };
+    const ev: Event = { index: index++, time: now, process: inv.process, type, f: inv.f };
     if (inv.key !== undefined) ev.key = inv.key;
-    if (!("value" in c) && inv.value !== undefined) ev.value = inv.value;
+    if ("value" in c) ev.value = c.value;
+    else if (inv.value !== undefined) ev.value = inv.value;
+    for (const k in c) if (!(k in ev) && k !== "type") ev[k] = c[k];
     if (type !== c.type) ev.error = `worker-bad-completion: ${JSON.stringify(c.type)}`;
     sink(ev);
     gen = gen.update(ctxAt(now), ev);

@@ -52,7 +52,8 @@ abstract class KeySlots implements Generator {
     readonly nextKey: number,
   ) {}
   protected abstract initialSlots(ctx: Context): number;
-  protected abstract order(ctx: Context, n: number): number[];
+  /** The slot to try first (then the following ones, wrapping around). */
+  protected abstract start(ctx: Context, n: number): number;
   protected abstract slotContext(ctx: Context, i: number, n: number): Context;
   protected abstract make(slots: readonly Slot[], nextKey: number): KeySlots;
   protected abstract pickSoonest: boolean;
@@ -72,14 +73,17 @@ abstract class KeySlots implements Generator {
     }
     let pending = false;
     let best: { i: number; slot: Slot; op: Op } | undefined;
-    const replaced = new Map<number, Slot>();
-    for (const i of this.order(ctx, slots.length)) {
+    let replaced: Map<number, Slot> | undefined;
+    const n = slots.length;
+    const start = this.start(ctx, n);
+    for (let j = 0; j < n; j++) {
+      const i = (start + j) % n;
       let slot = slots[i]!;
       const sctx = this.slotContext(ctx, i, slots.length);
       for (let attempt = 0; attempt < 2; attempt++) {
         if (slot.count >= this.opts.opsPerKey) {
           slot = this.fresh(nextKey++);
-          replaced.set(i, slot);
+          (replaced ??= new Map()).set(i, slot);
         }
         const r = slot.gen.op(sctx);
         if (r === "pending") {
@@ -102,7 +106,9 @@ abstract class KeySlots implements Generator {
       if (best && !this.pickSoonest) break;
     }
     if (!best) return pending ? "pending" : null;
-    const next = slots.map((s, i) => (i === best.i ? best.slot : (replaced.get(i) ?? s)));
+    const next = slots.slice();
+    next[best.i] = best.slot;
+    if (replaced) for (const [i, s] of replaced) if (i !== best.i) next[i] = s;
     return { op: best.op, next: this.make(next, nextKey) };
   }
 
@@ -132,9 +138,8 @@ class PerKey extends KeySlots {
   protected initialSlots(ctx: Context): number {
     return this.poolSize ?? ctx.threads.length;
   }
-  protected order(ctx: Context, n: number): number[] {
-    const start = n > 1 ? ctx.random.int(n) : 0;
-    return Array.from({ length: n }, (_, j) => (start + j) % n);
+  protected start(ctx: Context, n: number): number {
+    return n > 1 ? ctx.random.int(n) : 0;
   }
   protected slotContext(ctx: Context): Context {
     return ctx;
@@ -173,8 +178,8 @@ class ConcurrentKeys extends KeySlots {
   protected initialSlots(ctx: Context): number {
     return Math.ceil(ctx.threads.length / this.groupSize);
   }
-  protected order(_ctx: Context, n: number): number[] {
-    return Array.from({ length: n }, (_, i) => i);
+  protected start(): number {
+    return 0;
   }
   protected slotContext(ctx: Context, i: number): Context {
     const group = new Set<ThreadId>(ctx.threads.slice(i * this.groupSize, (i + 1) * this.groupSize));

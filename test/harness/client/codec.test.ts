@@ -1,5 +1,7 @@
-import Long from "long";
+import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
+
+const Long = protobuf.util.Long as unknown as typeof import("long").default;
 import { prefixEnd } from "../../../harness/client/codec.js";
 import { fromId, Int64OverflowError, toId, toNum } from "../../../harness/client/proto.js";
 
