@@ -15,6 +15,7 @@ import type {
   PartitionOptions,
   Capabilities,
   CapabilityName,
+  Members,
 } from "../../api/capabilities.js";
 import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
 import type { MemberProcess } from "./member.js";
@@ -32,6 +33,8 @@ export interface LocalClusterParts {
   net?: NetLayout;
   /** node → faketime control file, when the Clock capability is on. */
   faketimeFiles?: Map<string, string>;
+  /** The Members capability, when the provider offers it. */
+  membership?: Members;
   /** node → data directory on a tmpfs, when the Disk capability is on. */
   tmpfsDirs?: Map<string, string>;
   version: string;
@@ -53,6 +56,7 @@ export class LocalCluster implements Cluster {
     const caps: Capabilities = { killable: this.killable(), pausable: this.pausable() };
     if (p.net) caps.net = this.netCapability(p.net);
     if (p.faketimeFiles) caps.clock = this.clockCapability(p.faketimeFiles);
+    if (p.membership) caps.members = p.membership;
     if (p.tmpfsDirs) caps.disk = diskCapability(p.tmpfsDirs, p.log);
     this.capabilities = caps;
     for (const [node, m] of p.members) {

@@ -22,6 +22,7 @@ import { LocalCluster } from "./cluster.js";
 import { MemberProcess } from "./member.js";
 import { canUseNamespaces, layout, pickSubnet, setUpNetwork, undoNetwork, type NetLayout } from "./netns.js";
 import { freePorts } from "./ports.js";
+import { membersCapability } from "./members.js";
 import { mountTmpfs, undoMounts } from "./disk.js";
 import {
   clusterFlags,
@@ -83,9 +84,7 @@ export const localProvider: Provider<LocalOptions> = {
     const runDir = resolve(spec.runDir);
     const names = nodeNames(spec.nodes);
     const log = spec.log;
-    const unavailable: Partial<Record<CapabilityName, string>> = {
-      members: "not implemented by the local provider yet (issue 7)",
-    };
+    const unavailable: Partial<Record<CapabilityName, string>> = {};
 
     const state = emptyState(spec.runId, runDir, selfRecord());
     for (const n of names) mkdirSync(join(runDir, "nodes", n, "data"), { recursive: true });
@@ -197,6 +196,24 @@ export const localProvider: Provider<LocalOptions> = {
         net,
         faketimeFiles,
         tmpfsDirs,
+        membership: membersCapability({
+          infos,
+          members,
+          argvFor: (node, initialCluster, st) => {
+            const u = urls.find((x) => x.name === node)!;
+            const flags = clusterFlags(u, urls, join(runDir, "nodes", node, "data"), token);
+            flags[flags.indexOf("--initial-cluster") + 1] = initialCluster;
+            flags[flags.indexOf("--initial-cluster-state") + 1] = st;
+            return memberArgv(kind, etcdBinary, flags, opts.serverArgs ?? []);
+          },
+          dataDir: (node) => join(runDir, "nodes", node, "data"),
+          recordProcess: (node, rec) => {
+            if (rec) state.processes[node] = rec;
+            else delete state.processes[node];
+            save();
+          },
+          log,
+        }),
         version,
         log,
         unavailable,

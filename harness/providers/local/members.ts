@@ -1,0 +1,87 @@
+/**
+ * The Members capability of the local provider: membership changes through the cluster's own
+ * Cluster API (harness/client), with the provider stopping, wiping and starting the processes.
+ * `remove` asks another member to remove the node, then kills it; `add` wipes the node's data
+ * directory, asks a member to add its peer URL, and starts it with
+ * `--initial-cluster-state existing` and the membership the cluster reported.
+ */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { MemberInfo, Members } from "../../api/capabilities.js";
+import { HarnessError, type NodeInfo } from "../../api/cluster.js";
+import { createClient } from "../../client/client.js";
+import type { EtcdClient } from "../../client/types.js";
+import type { MemberProcess } from "./member.js";
+import type { ProcessRecord } from "./state.js";
+
+export interface MembersParts {
+  infos: Map<string, NodeInfo>;
+  members: Map<string, MemberProcess>;
+  /** Command line of a member joining with this `--initial-cluster` and state. */
+  argvFor(node: string, initialCluster: string, state: "new" | "existing"): string[];
+  dataDir(node: string): string;
+  recordProcess(node: string, rec: ProcessRecord | undefined): void;
+  log(line: string): void;
+}
+
+export function membersCapability(p: MembersParts): Members {
+  /** Runs `f` with a client on some running member other than `except`. */
+  const viaOther = async <T>(
+    except: string | undefined,
+    f: (c: EtcdClient<string>) => Promise<T>,
+  ): Promise<T> => {
+    const errors: string[] = [];
+    for (const [name, m] of p.members) {
+      if (name === except || !m.running || m.paused) continue;
+      const c = createClient({ endpoint: p.infos.get(name)!.clientEndpoints[0]!, timeoutMs: 5000 });
+      try {
+        return await f(c);
+      } catch (err) {
+        errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        c.close();
+      }
+    }
+    throw new HarnessError(`no running member could do it${errors.length ? `: ${errors.join("; ")}` : ""}`);
+  };
+  const toInfo = (m: { id: string; name: string; peerUrls: string[]; clientUrls: string[] }): MemberInfo => ({
+    id: m.id,
+    name: m.name,
+    peerUrls: m.peerUrls,
+    clientUrls: m.clientUrls,
+  });
+  return {
+    list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toInfo)),
+    remove: async (node) => {
+      const info = p.infos.get(node);
+      if (!info) throw new HarnessError(`no member named ${node}`);
+      await viaOther(node, async (c) => {
+        const m = (await c.memberList()).members.find(
+          (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
+        );
+        if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
+        await c.memberRemove(m.id);
+      });
+      await p.members.get(node)!.kill();
+      p.recordProcess(node, undefined);
+      p.log(`removed member ${node}`);
+    },
+    add: async (node) => {
+      const info = p.infos.get(node);
+      const proc = p.members.get(node);
+      if (!info || !proc || !info.peerUrl) throw new HarnessError(`no member named ${node}`);
+      if (proc.running) throw new HarnessError(`cannot add ${node}: it is still running (remove it first)`);
+      // Wipe the contents (the directory itself may be a tmpfs mount point).
+      mkdirSync(p.dataDir(node), { recursive: true });
+      for (const e of readdirSync(p.dataDir(node)))
+        rmSync(join(p.dataDir(node), e), { recursive: true, force: true });
+      const added = await viaOther(node, (c) => c.memberAdd([info.peerUrl!]));
+      const initial = added.members
+        .map((m) => `${m.name || (m.peerUrls.includes(info.peerUrl!) ? node : m.id)}=${m.peerUrls[0]}`)
+        .join(",");
+      proc.cmd.argv = p.argvFor(node, initial, "existing");
+      p.recordProcess(node, proc.start());
+      p.log(`added member ${node} (--initial-cluster ${initial})`);
+    },
+  };
+}
