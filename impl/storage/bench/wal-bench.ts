@@ -128,39 +128,70 @@ async function recoveryRun(root: string, n: number) {
     await again.close();
     if (recovered.entries.length !== n)
       throw new Error(`recovered ${recovered.entries.length} of ${n} records`);
+    // Then what the server adds: applying each record as a put to the MVCC store.
+    let applyMs: number | string = "-";
+    const Store = await mvccStore();
+    if (Store) {
+      const store = new Store();
+      const t1 = performance.now();
+      for (const e of recovered.entries)
+        store.put({ key: e.data.subarray(0, 16), value: e.data.subarray(16) });
+      applyMs = Math.round(performance.now() - t1);
+    }
     return {
       records: n,
       "WAL MiB": +(st.bytes / 1048576).toFixed(1),
       segments: st.segments,
-      "open+replay ms": Math.round(ms),
+      "open+check+replay ms": Math.round(ms),
       "records/s": Math.round((n / ms) * 1000),
+      "apply as puts to MvccStore ms": applyMs,
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
+interface StoreLike {
+  put(r: { key: Uint8Array; value: Uint8Array }): unknown;
+  serialize(): Uint8Array;
+  restore(b: Uint8Array): void;
+}
+
+/** impl/mvcc's store class, or undefined if it cannot be loaded. */
+async function mvccStore(): Promise<(new () => StoreLike) | undefined> {
+  try {
+    const m = (await import("../../mvcc/index.js")) as unknown as { MvccStore: new () => StoreLike };
+    return m.MvccStore;
+  } catch (err) {
+    console.warn(`bench:wal: impl/mvcc not loadable (${(err as Error).message}); using synthetic data`);
+    return undefined;
+  }
+}
+
 /** The snapshot bytes of a store with `keys` keys: MvccStore's own if it serializes yet. */
 async function snapshotBytes(
   keys: number,
-): Promise<{ data: Uint8Array; source: string; serializeMs: number }> {
+): Promise<{ data: Uint8Array; source: string; serializeMs: number; restoreMs: number }> {
+  const Store = await mvccStore();
   try {
-    const mvcc = (await import("../../mvcc/index.js")) as unknown as {
-      MvccStore: new () => { put(r: unknown): unknown; serialize(): Uint8Array };
-    };
-    const store = new mvcc.MvccStore();
+    if (!Store) throw new Error("impl/mvcc not loadable");
+    const store = new Store();
     const enc = new TextEncoder();
     for (let i = 0; i < keys; i++)
       store.put({ key: enc.encode(`key-${i}`.padEnd(16, "-")), value: new Uint8Array(100) });
     const t0 = performance.now();
     const data = store.serialize();
-    return { data, source: "MvccStore.serialize()", serializeMs: performance.now() - t0 };
+    const serializeMs = performance.now() - t0;
+    const t1 = performance.now();
+    new Store().restore(data);
+    return { data, source: "MvccStore.serialize()", serializeMs, restoreMs: performance.now() - t1 };
   } catch (err) {
     const data = new Uint8Array(keys * 150).fill(7);
     return {
       data,
       source: `synthetic ${keys} x 150 B (mvcc: ${(err as Error).message.slice(0, 60)})`,
       serializeMs: NaN,
+      restoreMs: NaN,
     };
   }
 }
@@ -168,7 +199,7 @@ async function snapshotBytes(
 async function snapshotRun(root: string, keys: number) {
   const dir = mkdtempSync(join(root, "gauntlet-walbench-"));
   try {
-    const { data, source, serializeMs } = await snapshotBytes(keys);
+    const { data, source, serializeMs, restoreMs } = await snapshotBytes(keys);
     const s = new Snapshotter(dir);
     const t0 = performance.now();
     await s.save({ index: keys, term: 1, data });
@@ -184,6 +215,7 @@ async function snapshotRun(root: string, keys: number) {
       "serialize ms": Number.isNaN(serializeMs) ? "-" : Math.round(serializeMs),
       "save ms (write+fsync+rename)": Math.round(saveMs),
       "load ms (read+crc)": Math.round(loadMs),
+      "restore ms": Number.isNaN(restoreMs) ? "-" : Math.round(restoreMs),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
