@@ -48,7 +48,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   "wal-dir": {
     kind: "string",
     def: "",
-    help: "Path to the dedicated WAL directory (default: <data-dir>/member/wal).",
+    help: "Accepted for compatibility; the WAL is always <data-dir>/member/wal.",
+    ignored: true,
   },
   "listen-client-urls": {
     kind: "string",
