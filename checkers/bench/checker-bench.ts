@@ -50,8 +50,12 @@ function median(xs: number[]): number {
 
 interface Timing {
   result: CheckResult;
+  /** The first check (JIT not warm), wall ms. */
   cold: number;
+  /** Median of the repeats, wall ms. */
   warm: number;
+  /** Median of the repeats, CPU ms of this process (less sensitive to a busy machine). */
+  cpu: number;
 }
 
 function time(ops: readonly Operation[], model: string, repeat: number): Timing {
@@ -59,12 +63,16 @@ function time(ops: readonly Operation[], model: string, repeat: number): Timing 
   const result = check(ops, { model });
   const cold = performance.now() - t;
   const runs: number[] = [];
+  const cpus: number[] = [];
   for (let k = 0; k < repeat; k++) {
+    const c = process.cpuUsage();
     t = performance.now();
     check(ops, { model });
     runs.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpus.push((d.user + d.system) / 1000);
   }
-  return { result, cold, warm: median(runs) };
+  return { result, cold, warm: median(runs), cpu: median(cpus) };
 }
 
 const fmt = (ms: number): string => ms.toFixed(2).padStart(9);
@@ -129,10 +137,10 @@ async function main(argv: string[]): Promise<void> {
     `checker bench — node ${process.version}, load average ${load()}, ${repeat} warm runs per file (median)`,
   );
   console.log(
-    `${"file".padEnd(34)} ${"model".padEnd(12)} ${"valid".padEnd(8)} ${"ops".padStart(7)} ${"keys".padStart(5)} ${"cold ms".padStart(9)} ${"warm ms".padStart(9)}`,
+    `${"file".padEnd(34)} ${"model".padEnd(12)} ${"valid".padEnd(8)} ${"ops".padStart(7)} ${"keys".padStart(5)} ${"cold ms".padStart(9)} ${"warm ms".padStart(9)} ${"warm cpu".padStart(9)}`,
   );
 
-  const groups = new Map<string, { cold: number; warm: number; n: number }>();
+  const groups = new Map<string, { cold: number; warm: number; cpu: number; n: number }>();
   for (const dir of folders) {
     for (const file of filesUnder(dir)) {
       let parsed;
@@ -143,38 +151,61 @@ async function main(argv: string[]): Promise<void> {
         continue;
       }
       const model = modelFor(parsed.format, parsed.operations, forced);
-      const { result, cold, warm } = time(parsed.operations, model, repeat);
+      const { result, cold, warm, cpu } = time(parsed.operations, model, repeat);
       const name = relative(dir, file);
       console.log(
-        `${name.padEnd(34)} ${model.padEnd(12)} ${String(result.valid).padEnd(8)} ${String(result.ops).padStart(7)} ${String(result.keys).padStart(5)} ${fmt(cold)} ${fmt(warm)}`,
+        `${name.padEnd(34)} ${model.padEnd(12)} ${String(result.valid).padEnd(8)} ${String(result.ops).padStart(7)} ${String(result.keys).padStart(5)} ${fmt(cold)} ${fmt(warm)} ${fmt(cpu)}`,
       );
       const g = `${dir === DEFAULT_DIR ? "" : dir + "/"}${name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : "."}`;
-      const acc = groups.get(g) ?? { cold: 0, warm: 0, n: 0 };
+      const acc = groups.get(g) ?? { cold: 0, warm: 0, cpu: 0, n: 0 };
       acc.cold += cold;
       acc.warm += warm;
+      acc.cpu += cpu;
       acc.n++;
       groups.set(g, acc);
     }
   }
   let cold = 0;
   let warm = 0;
+  let cpu = 0;
   for (const [g, acc] of groups) {
     console.log(
-      `total ${g.padEnd(28)} ${acc.n} files: cold ${acc.cold.toFixed(2)} ms, warm ${acc.warm.toFixed(2)} ms (mean ${(acc.warm / acc.n).toFixed(3)} ms/file)`,
+      `total ${g.padEnd(28)} ${acc.n} files: cold ${acc.cold.toFixed(2)} ms, warm ${acc.warm.toFixed(2)} ms, warm cpu ${acc.cpu.toFixed(2)} ms (mean ${(acc.warm / acc.n).toFixed(3)} ms/file)`,
     );
     cold += acc.cold;
     warm += acc.warm;
+    cpu += acc.cpu;
   }
-  console.log(`total all files: cold ${cold.toFixed(2)} ms, warm ${warm.toFixed(2)} ms`);
+  console.log(
+    `total all files: cold ${cold.toFixed(2)} ms, warm ${warm.toFixed(2)} ms, warm cpu ${cpu.toFixed(2)} ms`,
+  );
   console.log(
     `Porcupine (Go, one core): ~600 ms for 102 etcd histories (~5.9 ms/file); ~235 ms for its 50-client kv history`,
   );
 
   if (generated) {
-    const kv = generateHistory({ model: "kv", processes: 50, ops: 2500, keys: 10, seed: 50 });
-    const t = time(kv, "kv", Math.min(repeat, 10));
-    console.log(
-      `generated kv, 50 clients, 10 keys: ${t.result.valid}, ${t.result.ops} ops, cold ${t.cold.toFixed(2)} ms, warm ${t.warm.toFixed(2)} ms`,
+    const gen = (label: string, ops: Operation[], model: string): void => {
+      const t = time(ops, model, Math.min(repeat, 10));
+      console.log(
+        `${label}: ${t.result.valid}, ${t.result.ops} ops, cold ${t.cold.toFixed(2)} ms, warm ${t.warm.toFixed(2)} ms, warm cpu ${t.cpu.toFixed(2)} ms`,
+      );
+    };
+    gen(
+      "generated kv, 50 clients, 10 keys (seed 50)",
+      generateHistory({ model: "kv", processes: 50, ops: 2500, keys: 10, seed: 50 }),
+      "kv",
+    );
+    gen(
+      "generated cas-register, 20,000 ops on 1 key, 10 clients, 1% info (seed 5)",
+      generateHistory({
+        model: "cas-register",
+        processes: 10,
+        ops: 20_000,
+        keys: 1,
+        seed: 5,
+        infoRate: 0.01,
+      }),
+      "cas-register",
     );
     const self = fileURLToPath(import.meta.url);
     const child = spawnSync(process.execPath, [self, "--memory-run"], { encoding: "utf8" });
