@@ -1,0 +1,96 @@
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+  cpSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { etcd } from "../../support/env.js";
+import { leftovers } from "../providers/leftovers.js";
+
+const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
+const results = mkdtempSync(join(tmpdir(), "gauntlet-run-test-"));
+afterAll(() => {
+  spawnSync(process.execPath, [bin, "cleanup", "--results", results, "--force"]);
+  rmSync(results, { recursive: true, force: true });
+});
+
+const gauntlet = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 90_000 });
+
+describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
+  it("ends valid with a results directory of the documented shape, re-checks, and leaves nothing behind", () => {
+    const r = gauntlet(
+      "run",
+      "--server",
+      "etcd",
+      "--time-limit",
+      "3",
+      "--rate",
+      "200",
+      "--seed",
+      "7",
+      "--results",
+      results,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/seed 7 \(replay with --seed 7\)/);
+    expect(r.stdout).toMatch(/verdict: VALID/);
+    expect(r.stdout).toMatch(/^read\s+\d+\s+0\s+0/m);
+    const runId = /run id ([a-z0-9]{6})/.exec(r.stdout)![1]!;
+    const runDir = realpathSync(join(results, "latest"));
+    expect(runDir.startsWith(join(realpathSync(results), "register-etcd"))).toBe(true);
+    for (const f of [
+      "test.json",
+      "history.jsonl",
+      "results.json",
+      "run.log",
+      "nodes/n1/server.log",
+      "nodes/n3/data",
+    ])
+      expect(existsSync(join(runDir, f)), f).toBe(true);
+    const test = JSON.parse(readFileSync(join(runDir, "test.json"), "utf8"));
+    expect(test).toMatchObject({
+      seed: 7,
+      nodes: 3,
+      provider: "local",
+      options: { server: "etcd", "time-limit": 3 },
+    });
+    expect(test.versions.server).toMatch(/^etcd Version: 3\./);
+    expect(test.versions.gauntlet).toMatch(/^\d+\.\d+\.\d+/);
+    const res = JSON.parse(readFileSync(join(runDir, "results.json"), "utf8"));
+    expect(res.valid).toBe(true);
+    expect(res.checkers.register.checkers.linear).toMatchObject({ valid: true, model: "etcd-register" });
+    expect(leftovers(runId)).toEqual([]);
+    expect(readdirSync(join(results, ".active"))).toEqual([]);
+
+    // gauntlet check RUN_DIR re-checks with the run's model.
+    const c = gauntlet("check", join(results, "latest"));
+    expect(c.status).toBe(0);
+    expect(c.stdout).toMatch(/linearizable.*etcd-register/);
+
+    // A copy whose first ok read with a value reports a wrong mod revision is caught.
+    const copy = join(results, "tampered");
+    cpSync(runDir, copy, { recursive: true });
+    const lines = readFileSync(join(copy, "history.jsonl"), "utf8").trim().split("\n");
+    const i = lines.findIndex((l) => {
+      const op = JSON.parse(l);
+      return op.type === "ok" && op.f === "read" && op.value !== null;
+    });
+    expect(i).toBeGreaterThan(0);
+    const op = JSON.parse(lines[i]!);
+    op.modRev += 1000;
+    lines[i] = JSON.stringify(op);
+    writeFileSync(join(copy, "history.jsonl"), lines.join("\n") + "\n");
+    const bad = gauntlet("check", copy);
+    expect(bad.status).toBe(1);
+  });
+});
