@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
 import { simulate } from "./simulation.js";
 import type { SimResult } from "./simulation.js";
 import { randomSchedule, validateSchedule } from "./schedule.js";
@@ -161,4 +162,7 @@ export function main(argv: string[]): number {
   return safety + liveness > 0 ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run when executed (`node dist/impl/sim/cli.js`), not when imported (tests call main()).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = main(process.argv.slice(2));
+}
