@@ -28,6 +28,19 @@ function ms(t0: number): string {
   return (performance.now() - t0).toFixed(1);
 }
 
+/** Process CPU time (user + system, all threads) in ms: steadier than wall time on a busy machine. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** CPU µs per call of f over n calls. */
+function cpuPerOp(n: number, f: () => void): string {
+  const c0 = cpuMs();
+  for (let i = 0; i < n; i++) f();
+  return (((cpuMs() - c0) * 1000) / n).toFixed(2);
+}
+
 /** Why the key index is chunked: inserting 100k random keys into it vs into one sorted array. */
 function indexChoice(): void {
   const rnd = lcg(42);
@@ -56,7 +69,7 @@ async function main(): Promise<void> {
   indexChoice();
   const rows: Record<string, string>[] = [];
   for (const n of [10_000, 100_000]) {
-    let t0 = performance.now();
+    const t0 = performance.now();
     const st = filled(n);
     const fillMs = ms(t0);
     const rnd = lcg(n);
@@ -65,32 +78,60 @@ async function main(): Promise<void> {
     let j = 0;
     const prefix = enc.encode("/registry/pods/ns-5/");
     const prefixEnd = enc.encode("/registry/pods/ns-50");
-    const bench = new Bench({ time: 400, warmupTime: 50 });
-    bench
-      .add(`put overwrite (${n} keys)`, () => {
-        st.put({ key: keys[j++ & 4095]!, value });
-      })
-      .add(`put new key (${n}+ keys)`, () => {
-        st.put({ key: key(next++ * 7919), value });
-      })
-      .add(`range 1 key (${n} keys)`, () => {
-        st.range({ key: keys[j++ & 4095]! });
-      })
-      .add(`range ~${Math.round(n / 970)}-key prefix (${n} keys)`, () => {
-        st.range({ key: prefix, rangeEnd: prefixEnd });
-      })
-      .add(`range limit 10 over all, counting all (${n} keys)`, () => {
-        st.range({ key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]), limit: 10 });
-      })
-      .add(`txn compare+put (${n} keys)`, () => {
-        const k = keys[j++ & 4095]!;
-        st.txn({
-          compare: [{ key: k, target: "VERSION", result: "GREATER", version: 0 }],
-          success: [{ requestPut: { key: k, value } }],
-        });
-      });
-    await bench.run();
-    for (const t of bench.tasks) {
+    const tasks: [string, () => void][] = [
+      [
+        `put overwrite (${n} keys)`,
+        () => {
+          st.put({ key: keys[j++ & 4095]!, value });
+        },
+      ],
+      [
+        `range 1 key (${n} keys)`,
+        () => {
+          st.range({ key: keys[j++ & 4095]! });
+        },
+      ],
+      [
+        `range ~${Math.round(n / 970)}-key prefix (${n} keys)`,
+        () => {
+          st.range({ key: prefix, rangeEnd: prefixEnd });
+        },
+      ],
+      [
+        `range limit 10 over all, counting all (${n} keys)`,
+        () => {
+          st.range({ key: new Uint8Array([0]), rangeEnd: new Uint8Array([0]), limit: 10 });
+        },
+      ],
+      [
+        `txn compare+put (${n} keys)`,
+        () => {
+          const k = keys[j++ & 4095]!;
+          st.txn({
+            compare: [{ key: k, target: "VERSION", result: "GREATER", version: 0 }],
+            success: [{ requestPut: { key: k, value } }],
+          });
+        },
+      ],
+      // last, since it grows the key space the tasks above read
+      [
+        `put new key (${n} keys and growing)`,
+        () => {
+          st.put({ key: enc.encode(`/new/${next++}`), value });
+        },
+      ],
+    ];
+    // each task alone: tinybench (wall time), then a fixed loop for CPU time per op
+    const cpu = new Map<string, string>();
+    const results: Bench["tasks"] = [];
+    for (const [name, fn] of tasks) {
+      const bench = new Bench({ time: 400, warmupTime: 50 });
+      bench.add(name, fn);
+      await bench.run();
+      results.push(...bench.tasks);
+      cpu.set(name, cpuPerOp(name.includes("counting all") ? 5 : 20_000, fn));
+    }
+    for (const t of results) {
       const r = t.result as
         { latency?: { mean?: number; p99?: number }; throughput?: { mean?: number } } | undefined;
       rows.push({
@@ -98,22 +139,25 @@ async function main(): Promise<void> {
         "ops/s": Math.round(r?.throughput?.mean ?? 0).toLocaleString("en"),
         "mean µs": ((r?.latency?.mean ?? 0) * 1000).toFixed(2),
         "p99 µs": ((r?.latency?.p99 ?? 0) * 1000).toFixed(2),
+        "cpu µs/op": cpu.get(t.name) ?? "?",
       });
     }
-    t0 = performance.now();
+    let c0 = cpuMs();
     const snap = st.serialize();
-    const serMs = ms(t0);
-    t0 = performance.now();
+    const serMs = (cpuMs() - c0).toFixed(0);
+    c0 = cpuMs();
     MvccStore.fromSnapshot(snap);
-    const resMs = ms(t0);
-    t0 = performance.now();
+    const resMs = (cpuMs() - c0).toFixed(0);
+    c0 = cpuMs();
+    const hashMs0 = st.hashKV() && (cpuMs() - c0).toFixed(0);
+    c0 = cpuMs();
     st.compact(st.currentRevision);
-    const compMs = ms(t0);
-    t0 = performance.now();
+    const compMs = (cpuMs() - c0).toFixed(0);
+    c0 = cpuMs();
     st.hashKV();
-    const hashMs = ms(t0);
+    const hashMs = (cpuMs() - c0).toFixed(0);
     console.log(
-      `${n} keys: fill ${fillMs} ms; at revision ${st.currentRevision}: serialize ${serMs} ms (${(snap.length / 1e6).toFixed(1)} MB), restore ${resMs} ms, compact ${compMs} ms, hashKV ${hashMs} ms`,
+      `${n} keys: fill ${fillMs} ms wall; at revision ${st.currentRevision} (CPU ms): serialize ${serMs} (${(snap.length / 1e6).toFixed(1)} MB), restore ${resMs}, hashKV ${hashMs0}, compact to current ${compMs}, hashKV after ${hashMs}`,
     );
   }
   console.table(rows);
