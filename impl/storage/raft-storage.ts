@@ -66,6 +66,8 @@ export interface RaftPersist {
   hardState?: HardState | undefined;
   entries?: readonly Entry[];
   snapshot?: Snapshot | undefined;
+  /** Ready.mustSync: false when only the commit index changed, which needs no fsync. Default true. */
+  mustSync?: boolean;
 }
 
 /** Snapshot file data: [u32 length of the ConfState JSON][ConfState JSON][application data]. */
@@ -236,6 +238,7 @@ export class RaftDiskStorage {
         this.wal.save(
           entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: e.data })),
           hs,
+          { sync: rd.mustSync ?? true },
         ),
       );
     await Promise.all(pending);

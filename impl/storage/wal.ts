@@ -93,6 +93,7 @@ type Item =
       kind: "save";
       entries: readonly WalEntry[];
       hardState: HardState | undefined;
+      sync: boolean;
       resolve: (index: number) => void;
       reject: (e: unknown) => void;
     }
@@ -304,8 +305,14 @@ export class Wal {
   /**
    * Appends Raft entries and/or a hard state; resolves (with the new last index) once durable.
    * Entries must be index-contiguous; the first may be at or below the last index (overwrite).
+   * With `sync: false` (Raft's `Ready.mustSync` false: only the commit index moved) it resolves
+   * once written, and is made durable by the next synced batch.
    */
-  save(entries: readonly WalEntry[], hardState?: HardState): Promise<number> {
+  save(
+    entries: readonly WalEntry[],
+    hardState?: HardState,
+    options: { sync?: boolean } = {},
+  ): Promise<number> {
     for (const e of entries)
       if (e.data.byteLength + 17 > MAX_PAYLOAD_BYTES)
         return Promise.reject(
@@ -315,7 +322,7 @@ export class Wal {
       if (entries[i]!.index !== entries[i - 1]!.index + 1)
         return Promise.reject(new RangeError(`Wal.save: entries not contiguous at ${entries[i]!.index}`));
     return new Promise((resolve, reject) =>
-      this.enqueue({ kind: "save", entries, hardState, resolve, reject }),
+      this.enqueue({ kind: "save", entries, hardState, sync: options.sync ?? true, resolve, reject }),
     );
   }
 
@@ -455,7 +462,9 @@ export class Wal {
       await this.cutBack(path, err);
       throw err; // not reached: cutBack always throws
     }
-    if (this.opts.fsync) {
+    // A batch of only `sync: false` saves (Raft's commit-only hard state) skips the fsync;
+    // the next synced batch makes it durable along with itself.
+    if (this.opts.fsync && batch.some((it) => it.kind !== "save" || it.sync)) {
       const t0 = performance.now();
       try {
         if (this.opts.io === "sync") fdatasyncSync(this.fh.fd);

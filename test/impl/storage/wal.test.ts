@@ -85,6 +85,22 @@ describe("Wal append and replay", () => {
     await r.wal.close();
   });
 
+  it("a save with sync: false is written without an fsync, and made durable by the next synced batch", async () => {
+    const dir = tempDir();
+    const { wal } = await Wal.open({ dir });
+    await wal.save([{ index: 1, term: 1, type: 0, data: enc("a") }], { term: 1, vote: 1, commit: 0 });
+    const synced = wal.stats().syncs;
+    await wal.save([], { term: 1, vote: 1, commit: 1 }, { sync: false });
+    expect(wal.stats().syncs).toBe(synced);
+    await wal.save([{ index: 2, term: 1, type: 0, data: enc("b") }]);
+    expect(wal.stats().syncs).toBe(synced + 1);
+    await wal.close();
+    const { wal: again, replay } = await Wal.open({ dir });
+    expect(replay.hardState).toEqual({ term: 1, vote: 1, commit: 1 });
+    expect(replay.entries.map((e) => dec(e.data))).toEqual(["a", "b"]);
+    await again.close();
+  });
+
   it("rolls over at the segment size, repeats the head in each segment, releases covered segments", async () => {
     const dir = tempDir();
     const log = recordingLogger();
