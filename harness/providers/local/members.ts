@@ -44,6 +44,21 @@ export function membersCapability(p: MembersParts): Members {
     }
     throw new HarnessError(`no running member could do it${errors.length ? `: ${errors.join("; ")}` : ""}`);
   };
+  /**
+   * etcd refuses reconfiguration until every member has been connected for a few seconds
+   * ("unhealthy cluster", definite): retry that for up to `ms`.
+   */
+  const retryUnhealthy = async <T>(ms: number, f: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      try {
+        return await f();
+      } catch (err) {
+        if (Date.now() > deadline || !/unhealthy cluster/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
   const toInfo = (m: { id: string; name: string; peerUrls: string[]; clientUrls: string[] }): MemberInfo => ({
     id: m.id,
     name: m.name,
@@ -55,13 +70,15 @@ export function membersCapability(p: MembersParts): Members {
     remove: async (node) => {
       const info = p.infos.get(node);
       if (!info) throw new HarnessError(`no member named ${node}`);
-      await viaOther(node, async (c) => {
-        const m = (await c.memberList()).members.find(
-          (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
-        );
-        if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
-        await c.memberRemove(m.id);
-      });
+      await retryUnhealthy(15_000, () =>
+        viaOther(node, async (c) => {
+          const m = (await c.memberList()).members.find(
+            (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
+          );
+          if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
+          await c.memberRemove(m.id);
+        }),
+      );
       await p.members.get(node)!.kill();
       p.recordProcess(node, undefined);
       p.log(`removed member ${node}`);
@@ -75,7 +92,7 @@ export function membersCapability(p: MembersParts): Members {
       mkdirSync(p.dataDir(node), { recursive: true });
       for (const e of readdirSync(p.dataDir(node)))
         rmSync(join(p.dataDir(node), e), { recursive: true, force: true });
-      const added = await viaOther(node, (c) => c.memberAdd([info.peerUrl!]));
+      const added = await retryUnhealthy(15_000, () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])));
       const initial = added.members
         .map((m) => `${m.name || (m.peerUrls.includes(info.peerUrl!) ? node : m.id)}=${m.peerUrls[0]}`)
         .join(",");

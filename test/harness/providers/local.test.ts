@@ -126,3 +126,29 @@ describe.skipIf(!isRoot.ok)(
     });
   },
 );
+
+describe.skipIf(!etcd.ok)(`local provider: membership changes with etcd (${etcd.why})`, () => {
+  it("removes a member through the Cluster API and adds it back as a new member", async () => {
+    const { runId, cluster } = await startEtcd(false);
+    const pids: number[] = [];
+    try {
+      await cluster.waitHealthy(20_000);
+      const members = cluster.capabilities.members!;
+      const before = await members.list();
+      expect(before.map((m) => m.name).sort()).toEqual(["n1", "n2", "n3"]);
+      const oldId = before.find((m) => m.name === "n3")!.id;
+      await members.remove("n3");
+      expect(cluster.capabilities.killable!.isRunning("n3")).toBe(false);
+      expect((await members.list()).map((m) => m.name).sort()).toEqual(["n1", "n2"]);
+      await members.add("n3");
+      pids.push(...Object.values(cluster.pids()).filter((p): p is number => p !== undefined));
+      await cluster.waitHealthy(20_000);
+      const after = await members.list();
+      expect(after.map((m) => m.name).sort()).toEqual(["n1", "n2", "n3"]);
+      expect(after.find((m) => m.name === "n3")!.id).not.toBe(oldId);
+    } finally {
+      await cluster.teardown();
+    }
+    expect(leftovers(runId, pids)).toEqual([]);
+  });
+});
