@@ -48,14 +48,19 @@ describe.skipIf(!isRoot.ok)(`full disk on a 1 MiB tmpfs (${isRoot.why})`, () => 
     return { acked, rejected, next };
   }
 
-  for (const concurrency of [1, 16]) {
-    it(`C=${concurrency}: appends reject with NoSpaceError, nothing rejected is recovered, appends work again once space is freed`, async () => {
-      const dataDir = join(mnt, `c${concurrency}`);
+  for (const [concurrency, segmentBytes] of [
+    [1, 200 * 1024],
+    [16, 200 * 1024],
+    [4, 4096], // segments cut every few records: ENOSPC also while creating a segment
+  ] as const) {
+    it(`C=${concurrency}, ${segmentBytes}-byte segments: appends reject with NoSpaceError, nothing rejected is recovered, appends work again once space is freed`, async () => {
+      const dataDir = join(mnt, `c${concurrency}-${segmentBytes}`);
       mkdirSync(dataDir);
       const filler = join(mnt, "filler");
       writeFileSync(filler, Buffer.alloc(256 * 1024));
-      const { storage } = await ServerStorage.open({ dataDir, segmentBytes: 200 * 1024 });
+      const { storage } = await ServerStorage.open({ dataDir, segmentBytes });
       const { acked, rejected, next } = await fill(storage, concurrency, 2000);
+      expect(readdirSync(join(dataDir, "member", "wal")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
       expect(rejected).toBeGreaterThan(0);
       expect(acked.length).toBeGreaterThan(100);
       expect(storage.stats().noSpaceFailures).toBeGreaterThan(0);
