@@ -74,6 +74,9 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
     random,
   });
 
+  const nemesisOnly: readonly ThreadId[] = ["nemesis"];
+  const nemesisOnlyAt = (time: number): Context => ({ time, threads, freeThreads: nemesisOnly, processOf, threadOf, random });
+
   let gen = lift(opts.generator);
   let index = opts.firstIndex ?? 0;
   let invocations = 0;
@@ -194,15 +197,29 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
         );
         continue;
       }
-      const op: Op = r.op;
-      const thread = threadOf.get(op.process);
+      let op: Op = r.op;
+      let next = r.next;
+      let thread = threadOf.get(op.process);
       if (thread === undefined || !free.has(thread))
         throw new Error(
           `interpret: the generator emitted ${JSON.stringify(op)} for process ${String(op.process)}, which is ${thread === undefined ? "not a current process" : "busy"}`,
         );
-      const isClient = thread !== "nemesis";
+      let isClient = thread !== "nemesis";
       let due = op.time;
-      if (interval > 0 && isClient && op.type !== "sleep" && nextRateTime > due) due = nextRateTime;
+      if (interval > 0 && isClient && op.type !== "sleep" && nextRateTime > due) {
+        due = nextRateTime;
+        // The rate holds clients back, never the nemesis: offer the free nemesis thread alone.
+        if (due > now && free.has("nemesis")) {
+          const rn = gen.op(nemesisOnlyAt(now));
+          if (rn !== null && rn !== "pending" && rn.op.process === "nemesis" && rn.op.time <= now) {
+            op = rn.op;
+            next = rn.next;
+            thread = "nemesis";
+            isClient = false;
+            due = op.time;
+          }
+        }
+      }
       if (due > now) {
         const until = opts.timeLimit === undefined ? due : Math.min(due, opts.timeLimit);
         await waitNext(until);
@@ -212,7 +229,7 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
       freeDirty = true;
       inFlight++;
       if (op.type === "sleep") {
-        gen = r.next;
+        gen = next;
         const dt = typeof op.value === "number" ? op.value : 0;
         clock
           .sleepUntil(now + dt)
@@ -231,7 +248,7 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
       };
       invocations++;
       sink(invoke);
-      gen = r.next.update(ctxAt(now), invoke);
+      gen = next.update(ctxAt(now), invoke);
       const worker = isClient ? opts.workers[thread as number]! : opts.nemesis!;
       dispatch(thread, worker, invoke);
     }
