@@ -124,9 +124,14 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   // On arriving at a node, first look for a read-only op that fits: if one does, it is the
   // only child worth trying (if the node has a linearization, one starts with it: moving a
   // state-preserving op that may come next to the front keeps every later state and every
-  // real-time constraint). Otherwise the read-only ops all fail here and the scan skips them.
+  // real-time constraint). Otherwise the read-only ops all fail here and the scans skip them.
+  // Then the node's children are tried in two phases: first the ops that must be placed
+  // (ok), then those that may be left out (info/pending), each in list order: a
+  // linearization rarely needs many of the latter, so valid histories are found sooner.
+  // `phase` is the mustPlace value of the ops a scan skips: 0 in phase 0, 1 in phase 1.
   let entry = next[HEAD]!;
   let arrived = true;
+  let phase = 0;
   for (;;) {
     if (remaining === 0) {
       bestDepth = depth;
@@ -140,7 +145,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
     let stepped = false;
     if (arrived) {
       arrived = false;
-      entry = -1;
+      phase = 0;
       for (let e = next[HEAD]!; (e & 1) === 0; e = next[e]!) {
         const i = e >>> 1;
         if (readOnly[i]) {
@@ -150,13 +155,20 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
             stepped = true;
             break;
           }
-        } else if (entry < 0) entry = e;
+        }
       }
-      if (entry < 0) {
-        // every callable op is read-only and none fits: the first return entry
+      if (!stepped) {
         entry = next[HEAD]!;
-        while ((entry & 1) === 0) entry = next[entry]!;
+        while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
+          entry = next[entry]!;
       }
+    }
+    if ((entry & 1) === 1 && phase === 0 && entry !== TAIL) {
+      // end of phase 0: the ops that may be left out, from the head again
+      phase = 1;
+      entry = next[HEAD]!;
+      while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
+        entry = next[entry]!;
     }
     if ((entry & 1) === 0) {
       const i = entry >>> 1;
@@ -186,7 +198,6 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
             bestState = state;
             bestSaved = false;
           }
-          entry = next[HEAD]!;
           arrived = true;
           continue;
         }
@@ -196,9 +207,10 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
         fails = ro === 1;
       }
       if (!fails) {
-        // next candidate; read-only ops were all tried on arrival
+        // the next candidate of this phase (read-only ops were all tried on arrival)
         entry = next[entry]!;
-        while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
+        while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
+          entry = next[entry]!;
         continue;
       }
     } else if (entry === TAIL) {
@@ -228,7 +240,10 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       prev[next[c]!] = c;
       if (!forced[depth]) break;
     }
+    // resume the parent's scan after this op, in the phase it was tried in
+    phase = mustPlace[i] ? 0 : 1;
     entry = next[2 * i]!;
-    while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
+    while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
+      entry = next[entry]!;
   }
 }
