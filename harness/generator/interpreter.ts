@@ -75,7 +75,14 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
   });
 
   const nemesisOnly: readonly ThreadId[] = ["nemesis"];
-  const nemesisOnlyAt = (time: number): Context => ({ time, threads, freeThreads: nemesisOnly, processOf, threadOf, random });
+  const nemesisOnlyAt = (time: number): Context => ({
+    time,
+    threads,
+    freeThreads: nemesisOnly,
+    processOf,
+    threadOf,
+    random,
+  });
 
   let gen = lift(opts.generator);
   let index = opts.firstIndex ?? 0;

@@ -80,7 +80,11 @@ async function startTarget(): Promise<{ endpoint: string; what: string; stop: ()
     const port = await freePort();
     endpoint = `127.0.0.1:${port}`;
     what = "fake KV server (child process)";
-    child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), "fake-etcd.js"), String(port)], { stdio: "ignore" });
+    child = spawn(
+      process.execPath,
+      [join(dirname(fileURLToPath(import.meta.url)), "fake-etcd.js"), String(port)],
+      { stdio: "ignore" },
+    );
   }
   const c = createClient({ endpoint, timeoutMs: 1000 });
   for (let i = 0; ; i++) {
@@ -88,7 +92,10 @@ async function startTarget(): Promise<{ endpoint: string; what: string; stop: ()
       await c.get("ready");
       break;
     } catch (e) {
-      if (i > 100) throw new Error(`bench:client: target at ${endpoint} did not come up: ${(e as Error).message}`);
+      if (i > 100)
+        throw new Error(`bench:client: target at ${endpoint} did not come up: ${(e as Error).message}`, {
+          cause: e,
+        });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -118,9 +125,19 @@ const variants: Variant[] = [
     async setup(endpoint) {
       const require = createRequire(import.meta.url);
       const protoDir = join(dirname(require.resolve("etcd3/package.json")), "proto");
-      const def = protoLoader.loadSync(join(protoDir, "rpc.proto"), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-      const pkg = grpc.loadPackageDefinition(def) as unknown as { etcdserverpb: { KV: grpc.ServiceClientConstructor } };
-      const kv = new pkg.etcdserverpb.KV(endpoint, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+      const def = protoLoader.loadSync(join(protoDir, "rpc.proto"), {
+        keepCase: true,
+        longs: String,
+        enums: String,
+        defaults: true,
+        oneofs: true,
+      });
+      const pkg = grpc.loadPackageDefinition(def) as unknown as {
+        etcdserverpb: { KV: grpc.ServiceClientConstructor };
+      };
+      const kv = new pkg.etcdserverpb.KV(endpoint, grpc.credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      });
       const deadline = (): Date => new Date(Date.now() + 5000);
       const call: Call = (i) =>
         new Promise((resolve, reject) => {
@@ -135,21 +152,35 @@ const variants: Variant[] = [
     name: "harness-client",
     async setup(endpoint) {
       const c = createClient({ endpoint, timeoutMs: 5000 });
-      const call: Call = (i) => (op === "put" ? c.put(`bench/${i % 10000}`, value) : c.get(`bench/${i % 10000}`));
+      const call: Call = (i) =>
+        op === "put" ? c.put(`bench/${i % 10000}`, value) : c.get(`bench/${i % 10000}`);
       return { call, close: () => c.close() };
     },
   },
   {
     name: "grpc-js-pre-encoded",
     async setup(endpoint) {
-      const client = new grpc.Client(endpoint, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1, "grpc.enable_retries": 0 });
+      const client = new grpc.Client(endpoint, grpc.credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+        "grpc.enable_retries": 0,
+      });
       const t = pbType(op === "put" ? "PutRequest" : "RangeRequest");
-      const encoded = Array.from({ length: 1000 }, (_, i) => t.encode(op === "put" ? { key: key(i), value } : { key: key(i) }).finish() as Buffer);
+      const encoded = Array.from(
+        { length: 1000 },
+        (_, i) => t.encode(op === "put" ? { key: key(i), value } : { key: key(i) }).finish() as Buffer,
+      );
       const path = op === "put" ? "/etcdserverpb.KV/Put" : "/etcdserverpb.KV/Range";
       const id = (b: Buffer): Buffer => b;
       const call: Call = (i) =>
         new Promise((resolve, reject) =>
-          client.makeUnaryRequest(path, id, id, encoded[i % 1000]!, { deadline: new Date(Date.now() + 5000) }, (err, res) => (err ? reject(err) : resolve(res))),
+          client.makeUnaryRequest(
+            path,
+            id,
+            id,
+            encoded[i % 1000]!,
+            { deadline: new Date(Date.now() + 5000) },
+            (err, res) => (err ? reject(err) : resolve(res)),
+          ),
         );
       return { call, close: () => client.close() };
     },
@@ -211,7 +242,21 @@ const target = await startTarget();
 try {
   const results = [];
   for (const v of variants) if (!only || v.name === only) results.push(await measure(v, target.endpoint));
-  console.log(JSON.stringify({ bench: "client", op, concurrency, target: target.what, load: loadavg().map((x) => Number(x.toFixed(2))), node: process.version, results }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: "client",
+        op,
+        concurrency,
+        target: target.what,
+        load: loadavg().map((x) => Number(x.toFixed(2))),
+        node: process.version,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   target.stop();
 }

@@ -47,7 +47,8 @@ export class RawGrpcSession {
       });
       req.on("error", (e: Error) => reject({ code: 14, details: e.message } satisfies RawStatus));
       req.on("close", () => {
-        if (status === undefined) return reject({ code: 14, details: "Connection dropped" } satisfies RawStatus);
+        if (status === undefined)
+          return reject({ code: 14, details: "Connection dropped" } satisfies RawStatus);
         if (status !== "0") return reject({ code: Number(status), details } satisfies RawStatus);
         const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         const len = buf.readUInt32BE(1);

@@ -1,6 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clients, eachThread, fn, interpret, limit, mix, ms, nemesis, once, phases, repeat, seconds, SimClock, any } from "../../../harness/generator/index.js";
+import {
+  clients,
+  eachThread,
+  fn,
+  interpret,
+  limit,
+  mix,
+  ms,
+  nemesis,
+  once,
+  phases,
+  repeat,
+  seconds,
+  SimClock,
+  any,
+} from "../../../harness/generator/index.js";
 import type { Event, Generator } from "../../../harness/generator/index.js";
 import { completions, invokes, simulate } from "./sim.js";
 
@@ -31,7 +46,10 @@ const rw = mix([fn(() => ({ f: "read" })), fn((ctx) => ({ f: "write", value: ctx
 describe("interpreter", () => {
   it("after an info the thread continues under process + concurrency", async () => {
     let n = 0;
-    const { history, result } = await simulate(limit(40, rw), { threads: 3, complete: () => (++n % 5 === 0 ? { type: "info", error: "timeout" } : { type: "ok" }) });
+    const { history, result } = await simulate(limit(40, rw), {
+      threads: 3,
+      complete: () => (++n % 5 === 0 ? { type: "info", error: "timeout" } : { type: "ok" }),
+    });
     checkHistory(history);
     const infos = completions(history).filter((e) => e.type === "info");
     expect(infos.length).toBe(8);
@@ -46,12 +64,21 @@ describe("interpreter", () => {
 
   it("never gives a process two ops at once, whatever the latencies", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 6 }), async (seed, threads) => {
-        const run = await simulate(limit(60, rw), { seed, threads, latency: (_op, draw) => Math.floor(draw() * ms(20)), complete: (op) => (op.index % 7 === 3 ? { type: "info" } : { type: "ok" }) });
-        expect(run.maxInFlightPerProcess).toBe(1);
-        checkHistory(run.history);
-        expect(invokes(run.history)).toHaveLength(60);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (seed, threads) => {
+          const run = await simulate(limit(60, rw), {
+            seed,
+            threads,
+            latency: (_op, draw) => Math.floor(draw() * ms(20)),
+            complete: (op) => (op.index % 7 === 3 ? { type: "info" } : { type: "ok" }),
+          });
+          expect(run.maxInFlightPerProcess).toBe(1);
+          checkHistory(run.history);
+          expect(invokes(run.history)).toHaveLength(60);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -65,7 +92,11 @@ describe("interpreter", () => {
   });
 
   it("stops invoking at the global time limit and waits for in-flight ops", async () => {
-    const { history, result } = await simulate(repeat({ f: "read" }), { threads: 4, timeLimit: seconds(2), latency: () => ms(30) });
+    const { history, result } = await simulate(repeat({ f: "read" }), {
+      threads: 4,
+      timeLimit: seconds(2),
+      latency: () => ms(30),
+    });
     checkHistory(history);
     expect(result.stopped).toBe("time-limit");
     expect(Math.max(...invokes(history).map((e) => e.time))).toBeLessThan(seconds(2));
@@ -75,7 +106,13 @@ describe("interpreter", () => {
 
   it("limits the rate across all client threads, not the nemesis", async () => {
     const g = any(clients(repeat({ f: "read" })), nemesis(repeat({ f: "noop" })));
-    const { history } = await simulate(g, { threads: 8, nemesis: true, rate: 100, timeLimit: seconds(5), latency: () => ms(1) });
+    const { history } = await simulate(g, {
+      threads: 8,
+      nemesis: true,
+      rate: 100,
+      timeLimit: seconds(5),
+      latency: () => ms(1),
+    });
     const reads = invokes(history).filter((e) => e.f === "read");
     expect(reads.length).toBeGreaterThan(480);
     expect(reads.length).toBeLessThanOrEqual(502);
@@ -151,21 +188,36 @@ describe("interpreter", () => {
 
   it("refuses an op for a busy process, and a pending generator that can never proceed", async () => {
     const clock = new SimClock();
-    const busy: Generator = { op: (ctx) => ({ op: { type: "invoke", f: "x", process: 0, time: ctx.time }, next: busy }), update: () => busy };
+    const busy: Generator = {
+      op: (ctx) => ({ op: { type: "invoke", f: "x", process: 0, time: ctx.time }, next: busy }),
+      update: () => busy,
+    };
     const slow = { invoke: async () => (await clock.sleep(ms(5)), { type: "ok" as const }) };
-    await expect(interpret({ generator: busy, workers: [slow, slow], clock, sink: () => {} })).rejects.toThrow(/busy/);
+    await expect(
+      interpret({ generator: busy, workers: [slow, slow], clock, sink: () => {} }),
+    ).rejects.toThrow(/busy/);
     const stuck: Generator = { op: () => "pending", update: () => stuck };
-    await expect(interpret({ generator: stuck, workers: [slow], clock: new SimClock(), sink: () => {} })).rejects.toThrow(/pending/);
+    await expect(
+      interpret({ generator: stuck, workers: [slow], clock: new SimClock(), sink: () => {} }),
+    ).rejects.toThrow(/pending/);
   });
 
   it("phases + nemesis: the nemesis keeps its process after info", async () => {
-    const { history } = await simulate(phases(nemesis([{ f: "kill" }, { f: "start" }]), clients(limit(4, repeat({ f: "read" })))), {
-      threads: 2,
-      nemesis: true,
-      complete: (op) => (op.process === "nemesis" ? { type: "info" } : { type: "ok" }),
-    });
+    const { history } = await simulate(
+      phases(nemesis([{ f: "kill" }, { f: "start" }]), clients(limit(4, repeat({ f: "read" })))),
+      {
+        threads: 2,
+        nemesis: true,
+        complete: (op) => (op.process === "nemesis" ? { type: "info" } : { type: "ok" }),
+      },
+    );
     const nem = history.filter((e) => e.process === "nemesis");
-    expect(nem.map((e) => `${e.f}:${e.type}`)).toEqual(["kill:invoke", "kill:info", "start:invoke", "start:info"]);
+    expect(nem.map((e) => `${e.f}:${e.type}`)).toEqual([
+      "kill:invoke",
+      "kill:info",
+      "start:invoke",
+      "start:info",
+    ]);
     expect(invokes(history).filter((e) => e.f === "read")).toHaveLength(4);
   });
 });
