@@ -20,6 +20,8 @@ export type FaultEvent =
   | { readonly at: number; readonly kind: "delay"; readonly maxTicks: number }
   /** Ask the leader to hand leadership to `to`. */
   | { readonly at: number; readonly kind: "transfer"; readonly to: number }
+  /** The node's clock runs `rate` times as fast as real time (0.1–10; 1 = no skew). */
+  | { readonly at: number; readonly kind: "clock"; readonly node: number; readonly rate: number }
   /** Crash whichever node leads now (the nemesis that produces Figure 8 histories). */
   | { readonly at: number; readonly kind: "crash-leader" }
   /** Cut the current leader off from everyone (a stale leader). */
@@ -78,7 +80,9 @@ export function randomSchedule(seed: number, o: ScheduleOptions): FaultEvent[] {
       events.push({ at, kind: "restart", node });
     } else if (r < 74) events.push({ at, kind: "drop", rate: [0, 0.05, 0.2, 0.5][rng.intn(4)]! });
     else if (r < 82) events.push({ at, kind: "duplicate", rate: [0, 0.05, 0.3][rng.intn(3)]! });
-    else if (r < 92) events.push({ at, kind: "delay", maxTicks: [0.2, 1, 3, 8][rng.intn(4)]! });
+    else if (r < 89) events.push({ at, kind: "delay", maxTicks: [0.2, 1, 3, 8][rng.intn(4)]! });
+    else if (r < 92)
+      events.push({ at, kind: "clock", node: 1 + rng.intn(o.nodes), rate: [0.5, 1, 2, 4][rng.intn(4)]! });
     else if (r < 95) events.push({ at, kind: "transfer", to: 1 + rng.intn(o.nodes) });
     else if (r < 98) events.push({ at, kind: "crash-leader" });
     else if (r < 100) events.push({ at, kind: "isolate-leader" });
@@ -101,6 +105,7 @@ export function validateSchedule(s: unknown): Schedule {
     "duplicate",
     "delay",
     "transfer",
+    "clock",
     "crash-leader",
     "isolate-leader",
     "add-learner",

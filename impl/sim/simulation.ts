@@ -96,6 +96,8 @@ interface SimNode {
   /** Removed from the cluster: stopped for good. */
   removed: boolean;
   phase: number;
+  /** Units between this node's ticks (TICK unless its clock is skewed). */
+  tickPeriod: number;
   probeApplied: boolean;
 }
 
@@ -194,6 +196,7 @@ export class Simulation {
       readyPending: false,
       removed: false,
       phase: 1 + this.netRand.intn(TICK - 1),
+      tickPeriod: TICK,
       probeApplied: false,
     };
     this.nodes.set(id, n);
@@ -443,6 +446,11 @@ export class Simulation {
       case "delay":
         this.maxDelay = Math.max(this.minDelay, Math.round(f.maxTicks * TICK));
         return;
+      case "clock": {
+        const n = this.nodes.get(f.node);
+        if (n) n.tickPeriod = Math.max(1, Math.round(TICK / Math.min(Math.max(f.rate, 0.1), 10)));
+        return;
+      }
       case "crash-leader": {
         const l = this.leader();
         if (l) this.crash(l);
@@ -496,7 +504,10 @@ export class Simulation {
     this.dropRate = 0;
     this.dupRate = 0;
     this.maxDelay = 20;
-    for (const n of this.nodes.values()) if (!n.alive && !n.removed) this.start(n);
+    for (const n of this.nodes.values()) {
+      n.tickPeriod = TICK;
+      if (!n.alive && !n.removed) this.start(n);
+    }
     this.log(() => "heal: faults stop");
   }
 
@@ -581,7 +592,7 @@ export class Simulation {
             if (!n.alive || n.incarnation !== e.incarnation) break;
             n.raw!.tick();
             this.scheduleReady(n);
-            this.q.push(e.time + TICK, EventKind.Tick, n.id, n.incarnation, undefined);
+            this.q.push(e.time + n.tickPeriod, EventKind.Tick, n.id, n.incarnation, undefined);
             break;
           }
           case EventKind.Ready: {

@@ -19,6 +19,7 @@ export function faultEventArb(nodes: number, ticks: number, confChanges: boolean
     fc.record({ at, kind: fc.constant("duplicate" as const), rate: fc.constantFrom(0, 0.1, 0.5) }),
     fc.record({ at, kind: fc.constant("delay" as const), maxTicks: fc.constantFrom(0.2, 1, 4, 10) }),
     fc.record({ at, kind: fc.constant("transfer" as const), to: node }),
+    fc.record({ at, kind: fc.constant("clock" as const), node, rate: fc.constantFrom(0.25, 0.5, 2, 4) }),
     fc.record({ at, kind: fc.constant("crash-leader" as const) }),
     fc.record({ at, kind: fc.constant("isolate-leader" as const) }),
   ];
