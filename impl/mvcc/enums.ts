@@ -1,4 +1,4 @@
-/** Reads an enum field given as etcd's wire number or as a name in proto-loader's spelling. */
+/** Readers of request fields: enums given as wire numbers or names, int64s as safe integers. */
 import { EtcdError } from "./errors.js";
 import type { EnumInput } from "./types.js";
 
@@ -24,4 +24,13 @@ export function enumValue(
     for (const [name, n] of Object.entries(values)) if (norm(name) === want) return n;
   }
   throw new EtcdError("InvalidArgument", `unknown ${what} ${String(v)}`);
+}
+
+/** An int64 request field as a safe integer (absent: 0); numeric strings are accepted. */
+export function int(v: unknown, what: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === "string" && v !== "" ? Number(v) : typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n))
+    throw new EtcdError("InvalidArgument", `${what} must be an integer below 2^53, got ${String(v)}`);
+  return n;
 }

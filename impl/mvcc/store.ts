@@ -23,7 +23,7 @@ import type { KeyRange } from "./bytes.js";
 import { SortedKeys } from "./sorted-keys.js";
 import { crc32c } from "./crc32c.js";
 import { Reader, Writer } from "./codec.js";
-import { enumValue } from "./enums.js";
+import { enumValue, int } from "./enums.js";
 import { LeaseTable } from "./lease.js";
 import { WatchIndex } from "./watch.js";
 import type { LogEvent, LogView } from "./watch.js";
@@ -83,15 +83,6 @@ interface TxnPath {
 const EMPTY = new Uint8Array(0);
 const SNAPSHOT_MAGIC = [0x47, 0x4d, 0x56, 0x43]; // "GMVC"
 const SNAPSHOT_VERSION = 1;
-
-/** An int64 request field as a safe integer (absent: 0); numeric strings are accepted. */
-function int(v: unknown, what: string): number {
-  if (v === undefined || v === null) return 0;
-  const n = typeof v === "string" && v !== "" ? Number(v) : typeof v === "bigint" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isSafeInteger(n))
-    throw new EtcdError("InvalidArgument", `${what} must be an integer below 2^53, got ${String(v)}`);
-  return n;
-}
 
 function resolveOptions(o: MvccOptions): Required<MvccOptions> {
   const r: Required<MvccOptions> = {
@@ -270,6 +261,26 @@ export class MvccStore implements LogView {
     return (this.writing = []);
   }
 
+  /**
+   * Runs the mutations of one write between begin and commit. Every refusal is checked before
+   * this point, so `f` cannot fail on input; should it throw anyway, that is a bug, reported as
+   * a plain Error (never an EtcdError, which promises that nothing changed).
+   */
+  private write<T>(f: () => T): T {
+    this.begin();
+    let out: T;
+    try {
+      out = f();
+    } catch (e) {
+      this.writing = null;
+      throw new Error(
+        `MvccStore: a write failed halfway (a bug): ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    this.commit();
+    return out;
+  }
+
   /** Ends the write: one new revision if anything changed, then the watchers hear of it. */
   private commit(): void {
     const evs = this.writing!;
@@ -352,9 +363,7 @@ export class MvccStore implements LogView {
     const lease = int(req.lease, "lease");
     if (lease !== 0 && !this.leaseTable.get(lease)) throw new EtcdError("LeaseNotFound");
     this.checkPut(req);
-    this.begin();
-    const prev = this.doPut(req);
-    this.commit();
+    const prev = this.write(() => this.doPut(req));
     return req.prevKv && prev
       ? { header: { revision: this.rev }, prevKv: prev }
       : { header: { revision: this.rev } };
@@ -363,9 +372,7 @@ export class MvccStore implements LogView {
   /** etcd DeleteRange: no new revision when nothing is deleted. Throws EmptyKey. */
   deleteRange(req: DeleteRangeRequest): DeleteRangeResponse {
     checkDeleteRequest(req);
-    this.begin();
-    const prevs = this.doDelete(toKeyRange(req.key, req.rangeEnd));
-    this.commit();
+    const prevs = this.write(() => this.doDelete(toKeyRange(req.key, req.rangeEnd)));
     return { header: { revision: this.rev }, deleted: prevs.length, prevKvs: req.prevKv ? prevs : [] };
   }
 
@@ -482,9 +489,7 @@ export class MvccStore implements LogView {
     this.checkPathOps(req, path, (o) => {
       if (o.kind === "range") this.readRev(int(o.req.revision, "revision"), this.rev);
     });
-    this.begin();
-    const resp = this.applyTxn(req, path);
-    this.commit();
+    const resp = this.write(() => this.applyTxn(req, path));
     resp.header.revision = this.rev;
     return resp;
   }
@@ -584,12 +589,12 @@ export class MvccStore implements LogView {
     const l = this.leaseTable.get(int(id, "ID"));
     if (!l) throw new EtcdError("LeaseNotFound");
     const ks = [...l.keys].sort();
-    this.begin();
-    for (const k of ks) {
-      const rec = this.keys.get(k)!;
-      this.deleteKey(k, rec, rec.entries[rec.entries.length - 1]!.kv!);
-    }
-    this.commit();
+    this.write(() => {
+      for (const k of ks) {
+        const rec = this.keys.get(k)!;
+        this.deleteKey(k, rec, rec.entries[rec.entries.length - 1]!.kv!);
+      }
+    });
     this.leaseTable.byId.delete(l.id);
     return { header: { revision: this.rev } };
   }

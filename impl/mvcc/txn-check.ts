@@ -7,7 +7,7 @@
  * put the same key, since only one of them runs).
  */
 import { EtcdError } from "./errors.js";
-import { enumValue } from "./enums.js";
+import { enumValue, int } from "./enums.js";
 import { rangesIntersect, toKeyRange, toKeyString } from "./bytes.js";
 import type { KeyRange } from "./bytes.js";
 import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from "./types.js";
@@ -35,6 +35,15 @@ export function checkRangeRequest(r: RangeRequest): void {
   checkObject(r, "range request");
   checkBytes(r, "key", "rangeEnd");
   if (empty(r.key)) throw new EtcdError("EmptyKey");
+  for (const f of [
+    "limit",
+    "revision",
+    "minModRevision",
+    "maxModRevision",
+    "minCreateRevision",
+    "maxCreateRevision",
+  ] as const)
+    int(r[f], f);
   try {
     enumValue(r.sortOrder, SortOrder, 0, "sort order");
     enumValue(r.sortTarget, SortTarget, 0, "sort target");
@@ -48,7 +57,8 @@ export function checkPutRequest(r: PutRequest): void {
   checkBytes(r, "key", "value");
   if (empty(r.key)) throw new EtcdError("EmptyKey");
   if (r.ignoreValue && !empty(r.value)) throw new EtcdError("ValueProvided");
-  if (r.ignoreLease && (r.lease ?? 0) !== 0) throw new EtcdError("LeaseProvided");
+  if (r.ignoreLease && int(r.lease, "lease") !== 0) throw new EtcdError("LeaseProvided");
+  int(r.lease, "lease");
 }
 
 export function checkDeleteRequest(r: DeleteRangeRequest): void {
@@ -91,6 +101,7 @@ export function checkTxnRequest(r: TxnRequest, maxTxnOps: number): void {
     checkObject(c, "compare");
     checkBytes(c, "key", "rangeEnd", "value");
     if (empty(c.key)) throw new EtcdError("EmptyKey");
+    for (const f of ["version", "createRevision", "modRevision", "lease"] as const) int(c[f], f);
   }
   for (const op of [...succ, ...fail]) {
     const o = opKind(op);

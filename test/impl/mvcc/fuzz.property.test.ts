@@ -88,12 +88,15 @@ const call: fc.Arbitrary<Call> = fc.oneof(
 );
 
 function apply(st: MvccStore, c: Call): unknown {
+  const before = st.serialize();
   try {
     const fn = (st as unknown as Record<string, (a: unknown, b: unknown) => unknown>)[c.f]!;
     const out = fn.call(st, c.arg, c.arg2);
     return { ok: out, watch: st.takeWatchResponses() };
   } catch (e) {
     if (!isEtcdError(e)) throw e;
+    // a refused request changed nothing
+    expect(Array.from(st.serialize())).toEqual(Array.from(before));
     return { err: e.etcdName, message: e.message };
   }
 }

@@ -178,3 +178,16 @@ describe("txn", () => {
     expect(thrown(() => st.txn({ compare: [{ key: new Uint8Array(0) }] }))?.name).toBe("EmptyKey");
   });
 });
+
+describe("txn: bad fields are refused before anything is applied", () => {
+  test("a range with a limit that is not an integer, after a put in the same txn", () => {
+    const st = new MvccStore();
+    const k = b("k");
+    expect(
+      thrown(() => st.txn({ success: [put("k"), { requestRange: { key: k, limit: Number.NaN } }] }))?.name,
+    ).toBe("InvalidArgument");
+    expect(st.currentRevision).toBe(1);
+    expect(st.range({ key: k }).count).toBe(0);
+    expect(st.put({ key: k }).header.revision).toBe(2);
+  });
+});
