@@ -48,17 +48,18 @@ describe.skipIf(!isRoot.ok)(`full disk on a 1 MiB tmpfs (${isRoot.why})`, () => 
     return { acked, rejected, next };
   }
 
-  for (const [concurrency, segmentBytes] of [
-    [1, 200 * 1024],
-    [16, 200 * 1024],
-    [4, 4096], // segments cut every few records: ENOSPC also while creating a segment
+  for (const [concurrency, segmentBytes, io] of [
+    [1, 200 * 1024, "async"],
+    [16, 200 * 1024, "async"],
+    [16, 200 * 1024, "sync"],
+    [4, 4096, "async"], // segments cut every few records: ENOSPC also while creating a segment
   ] as const) {
-    it(`C=${concurrency}, ${segmentBytes}-byte segments: appends reject with NoSpaceError, nothing rejected is recovered, appends work again once space is freed`, async () => {
-      const dataDir = join(mnt, `c${concurrency}-${segmentBytes}`);
+    it(`C=${concurrency}, ${segmentBytes}-byte segments, io ${io}: appends reject with NoSpaceError, nothing rejected is recovered, appends work again once space is freed`, async () => {
+      const dataDir = join(mnt, `c${concurrency}-${segmentBytes}-${io}`);
       mkdirSync(dataDir);
       const filler = join(mnt, "filler");
       writeFileSync(filler, Buffer.alloc(256 * 1024));
-      const { storage } = await ServerStorage.open({ dataDir, segmentBytes });
+      const { storage } = await ServerStorage.open({ dataDir, segmentBytes, io });
       const { acked, rejected, next } = await fill(storage, concurrency, 2000);
       expect(readdirSync(join(dataDir, "member", "wal")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
       expect(rejected).toBeGreaterThan(0);
