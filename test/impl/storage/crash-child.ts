@@ -6,12 +6,13 @@
  */
 import { ServerStorage } from "../../../impl/storage/server-storage.js";
 
-const [dataDir, snapshotCount] = process.argv.slice(2);
-if (!dataDir) throw new Error("usage: crash-child <data-dir> <snapshot-count>");
+const [dataDir, snapshotCount, io] = process.argv.slice(2);
+if (!dataDir) throw new Error("usage: crash-child <data-dir> <snapshot-count> [async|sync]");
 const { storage, recovered } = await ServerStorage.open({
   dataDir,
   snapshotCount: Number(snapshotCount ?? 1000),
   segmentBytes: 64 * 1024,
+  io: io === "sync" ? "sync" : "async",
 });
 const applied: number[] = recovered.snapshot
   ? Array.from(new Uint32Array(Uint8Array.from(recovered.snapshot.data).buffer))

@@ -35,9 +35,12 @@ function runAndKill(
   dataDir: string,
   killAfter: number,
   whileRunning: () => Promise<void> = async () => {},
+  io: "async" | "sync" = "async",
 ): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, dataDir, "500"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [childJs, dataDir, "500", io], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const acks: number[] = [];
     let buf = "";
     let stderr = "";
@@ -74,8 +77,12 @@ describe("kill -9 while appending", () => {
   it("loses no acknowledged append, duplicates none, across repeated kills", async () => {
     const dataDir = tempDir();
     const everAcked = new Set<number>();
-    for (const killAfter of [1500, 900, 2200]) {
-      const acks = await runAndKill(dataDir, killAfter);
+    for (const [killAfter, io] of [
+      [1500, "async"],
+      [900, "sync"],
+      [2200, "async"],
+    ] as const) {
+      const acks = await runAndKill(dataDir, killAfter, undefined, io);
       for (const a of acks) everAcked.add(a);
       const { storage, recovered } = await ServerStorage.open({ dataDir });
       const values: number[] = recovered.snapshot
