@@ -275,6 +275,7 @@ export class MvccStore implements LogView {
       this.writing = null;
       throw new Error(
         `MvccStore: a write failed halfway (a bug): ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
       );
     }
     this.commit();
