@@ -1,8 +1,9 @@
 /**
  * Micro-benchmark of the MVCC store (tinybench): put (overwrite and new key), range (one key,
  * a 100-key prefix, a limit-10 scan that still counts the whole key space), txn, serialize and
- * compact, on stores of 10k and 100k keys. Run: `npm run bench:mvcc` (prints `uptime` first:
- * the machine is shared, so quote the load with the figures).
+ * compact, on stores of 10k and 100k keys. Run: `npm run bench:mvcc [-- --keys 10000,100000
+ * --time 400]` (prints `uptime` first: the machine is shared, so quote the load with the
+ * figures). See docs/bench-mvcc.md.
  */
 import { Bench } from "tinybench";
 import { MvccStore } from "../index.js";
@@ -65,10 +66,31 @@ function indexChoice(): void {
   console.log(`index: 100k random inserts: chunked ${chunked} ms, one sorted array ${flatMs} ms`);
 }
 
+/** `--keys a,b` (key counts) and `--time ms` (tinybench time per task); exits 3 on a bad flag. */
+function flags(): { keys: number[]; time: number } {
+  const out = { keys: [10_000, 100_000], time: 400 };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, v] = [argv[i], argv[i + 1]];
+    if (flag === "--keys" && v && /^\d+(,\d+)*$/.test(v)) out.keys = v.split(",").map(Number);
+    else if (flag === "--time" && v && /^\d+$/.test(v)) out.time = Number(v);
+    else {
+      console.error(
+        `bench:mvcc: bad argument ${flag ?? ""} ${v ?? ""}; usage: npm run bench:mvcc -- [--keys 10000,100000] [--time 400]`,
+      );
+      process.exit(3);
+    }
+    i++;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
+  const opts = flags();
+  console.log(`command: npm run bench:mvcc -- --keys ${opts.keys.join(",")} --time ${opts.time}`);
   indexChoice();
   const rows: Record<string, string>[] = [];
-  for (const n of [10_000, 100_000]) {
+  for (const n of opts.keys) {
     const t0 = performance.now();
     const st = filled(n);
     const fillMs = ms(t0);
@@ -125,7 +147,7 @@ async function main(): Promise<void> {
     const cpu = new Map<string, string>();
     const results: Bench["tasks"] = [];
     for (const [name, fn] of tasks) {
-      const bench = new Bench({ time: 400, warmupTime: 50 });
+      const bench = new Bench({ time: opts.time, warmupTime: 50 });
       bench.add(name, fn);
       await bench.run();
       results.push(...bench.tasks);
