@@ -29,7 +29,7 @@ import { RaftLog } from "./log.js";
 import { ProgressTracker } from "./tracker.js";
 import { ProgressState } from "./progress.js";
 import { VoteResult } from "./quorum.js";
-import { ReadOnly, bytesKey } from "./read-only.js";
+import { ReadOnly } from "./read-only.js";
 import type { ConfChange } from "./confchange.js";
 import { applyToConfState, ConfChangeType } from "./confchange.js";
 
@@ -866,15 +866,5 @@ export class Raft {
 
   private debug(line: string): void {
     if (this.logger) this.logger(`${this.id} [${roleNames[this.role]} term ${this.term}] ${line}`);
-  }
-
-  /** For tests: the key of a ReadIndex context, as the leader stores it. */
-  static contextKey(ctx: Uint8Array): string {
-    return bytesKey(ctx);
-  }
-
-  /** For tests: every entry after the snapshot. */
-  entriesForTest(): readonly Entry[] {
-    return this.log.allEntries();
   }
 }
