@@ -142,6 +142,20 @@ export class ServerStorage {
         `storage: the WAL in ${walDir} starts at index ${walStart} but the newest usable snapshot in ${snapDir} covers only up to ${snapIndex}`,
       );
     }
+    if (snapIndex > wal.lastIndex) {
+      // The WAL ends before the snapshot (it was lost or removed): continue numbering after the
+      // snapshot, so the next append gets snapshot index + 1.
+      logger.warn("storage: the WAL ends before the newest snapshot; continuing after the snapshot", {
+        walLastIndex: wal.lastIndex,
+        snapshotIndex: snapIndex,
+      });
+      try {
+        await wal.saveSnapshotMarker({ index: snapIndex, term: snapshot?.term ?? 1 });
+      } catch (err) {
+        await wal.close();
+        throw err;
+      }
+    }
     const entries = replay.entries
       .filter((e) => e.index > snapIndex)
       .map((e) => ({ index: e.index, data: e.data }));

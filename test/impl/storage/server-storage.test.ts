@@ -112,6 +112,22 @@ describe("ServerStorage", () => {
     await expect(ServerStorage.open({ dataDir })).rejects.toBeInstanceOf(WalInconsistentError);
   });
 
+  it("continues numbering after the snapshot when the WAL was lost", async () => {
+    const dataDir = tempDir();
+    const { storage } = await ServerStorage.open({ dataDir, snapshotCount: 10 });
+    const toy = new Toy();
+    await writeMany(storage, toy, 1, 25, 1);
+    await storage.close();
+    rmSync(join(dataDir, "member", "wal"), { recursive: true });
+    const log = recordingLogger();
+    const { storage: again, recovered } = await ServerStorage.open({ dataDir, logger: log });
+    expect(recovered.snapshot?.index).toBe(20);
+    expect(recovered.entries).toEqual([]);
+    expect(log.lines.some((l) => l.level === "warn" && /WAL ends before/.test(l.msg))).toBe(true);
+    expect(await again.append(enc("next"))).toBe(21);
+    await again.close();
+  });
+
   it("rejects a bad snapshot-count", async () => {
     await expect(ServerStorage.open({ dataDir: tempDir(), snapshotCount: 0 })).rejects.toThrow(
       /snapshotCount/,
