@@ -6,7 +6,7 @@
  * CPU per operation (utime + stime from /proc/<pid>/stat), with the ratios gauntlet / etcd and
  * the load average, and writes JSON to results/bench-server/<timestamp>.json.
  *
- *     npm run bench:server -- [--duration 5] [--clients 1,16,64] [--ops put,range,txn]
+ *     npm run bench:server -- [--duration 5] [--warmup 1] [--clients 1,16,64] [--ops put,range,txn]
  *                             [--channels 4] [--servers etcd,gauntlet] [--profile]
  *
  * `--profile` starts gauntlet under `node --cpu-prof` (profile in the results folder).
@@ -26,6 +26,7 @@ const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const { values: argv } = parseArgs({
   options: {
     duration: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
     clients: { type: "string", default: "1,16,64" },
     ops: { type: "string", default: "put,range,txn" },
     channels: { type: "string", default: "4" },
@@ -34,6 +35,7 @@ const { values: argv } = parseArgs({
   },
 });
 const durationMs = Number(argv.duration) * 1000;
+const warmupMs = Number(argv.warmup) * 1000;
 const clientCounts = argv.clients!.split(",").map(Number);
 const ops = argv.ops!.split(",") as Op[];
 const channels = Number(argv.channels);
@@ -193,9 +195,17 @@ async function runCell(s: Server, op: Op, c: number): Promise<Cell> {
   let n = 0;
   let errors = 0;
   let seq = 0;
-  const t0 = performance.now();
-  const cpu0 = cpuTicks(s.proc.pid!);
-  const end = t0 + durationMs;
+  let measuring = false;
+  let t0 = 0;
+  let cpu0 = 0;
+  const warmEnd = performance.now() + warmupMs;
+  const end = warmEnd + durationMs;
+  // The measurement window opens after the warm-up (JIT, connections), with the load running.
+  const opener = setTimeout(() => {
+    measuring = true;
+    t0 = performance.now();
+    cpu0 = cpuTicks(s.proc.pid!);
+  }, warmupMs);
   await Promise.all(
     Array.from({ length: c }, (_, w) => {
       const client = kv[w % kv.length]!;
@@ -204,11 +214,14 @@ async function runCell(s: Server, op: Op, c: number): Promise<Cell> {
           if (performance.now() >= end) return resolve();
           const [method, req] = request(op, seq++ * 7919);
           const s0 = performance.now();
+          const counted = measuring;
           client[method]!(req, {}, (err) => {
-            if (err) errors++;
-            else {
-              n++;
-              hist.recordValue(Math.max(1, Math.round((performance.now() - s0) * 1000)));
+            if (counted && measuring) {
+              if (err) errors++;
+              else {
+                n++;
+                hist.recordValue(Math.max(1, Math.round((performance.now() - s0) * 1000)));
+              }
             }
             next();
           });
@@ -217,8 +230,10 @@ async function runCell(s: Server, op: Op, c: number): Promise<Cell> {
       });
     }),
   );
+  clearTimeout(opener);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = (cpuTicks(s.proc.pid!) - cpu0) / CLK_TCK;
+  measuring = false;
   for (const k of kv) (k as unknown as grpc.Client).close();
   const cell: Cell = {
     server: s.kind,
