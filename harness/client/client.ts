@@ -10,6 +10,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as codec from "./codec.js";
 import { classifyStatus, clientError, GrpcCode } from "./errors.js";
+import { Http2Transport } from "./http2-transport.js";
 import { fromId, Int64OverflowError, pbType, toId, toNum } from "./proto.js";
 import type { PbType } from "./proto.js";
 import { EtcdClientError } from "./types.js";
@@ -141,6 +142,8 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
     waiters: Map<string, ((r: Pb | Error) => void)[]>;
   };
   private readonly watches = new Set<grpc.ClientDuplexStream<Pb, Pb>>();
+  private readonly h2: Http2Transport | undefined;
+  private readonly connectTimeoutMs: number | undefined;
 
   constructor(opts: ClientOptions) {
     if (typeof opts.endpoint !== "string" || !/^[^\s/]+:\d+$/.test(opts.endpoint))
@@ -152,6 +155,12 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
     this.endpoint = opts.endpoint;
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.mode = opts.values ?? "string";
+    this.connectTimeoutMs = opts.connectTimeoutMs;
+    if (opts.transport !== undefined && opts.transport !== "grpc-js" && opts.transport !== "http2")
+      throw new RangeError(
+        `createClient: transport must be "grpc-js" or "http2", got ${JSON.stringify(opts.transport)}`,
+      );
+    this.h2 = opts.transport === "http2" ? new Http2Transport(opts.endpoint) : undefined;
     this.grpc = new grpc.Client(opts.endpoint, grpc.credentials.createInsecure(), {
       "grpc.use_local_subchannel_pool": opts.sharedConnection ? 0 : 1,
       "grpc.enable_retries": 0,
@@ -195,6 +204,26 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
         return;
       }
       const signal = o?.signal;
+      if (this.h2) {
+        let msg: Buffer;
+        try {
+          msg = m.serialize(req);
+        } catch (e) {
+          reject(toClientError(m.name, e));
+          return;
+        }
+        this.h2.unary(m.path, msg, o?.timeoutMs ?? this.timeoutMs, signal).then(
+          (buf) => {
+            try {
+              resolve(convert(m.deserialize(buf)));
+            } catch (e) {
+              reject(toClientError(m.name, e));
+            }
+          },
+          (e: unknown) => reject(toClientError(m.name, e)),
+        );
+        return;
+      }
       const onAbort = (): void => call.cancel();
       const call = this.grpc.makeUnaryRequest(
         m.path,
@@ -220,21 +249,28 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
   }
 
   connect(o?: CallOptions): Promise<void> {
+    if (this.h2)
+      return this.h2
+        .ready(o?.timeoutMs ?? this.connectTimeoutMs ?? this.timeoutMs)
+        .catch((e: unknown) => Promise.reject(toClientError("connect", e)));
     return new Promise((resolve, reject) => {
-      this.grpc.waitForReady(this.deadline(o), (err) => {
-        if (!err) return resolve();
-        const c = classifyStatus(GrpcCode.UNAVAILABLE, `No connection established: ${err.message}`);
-        reject(
-          new EtcdClientError({
-            kind: c.name,
-            definite: c.definite,
-            code: GrpcCode.UNAVAILABLE,
-            details: err.message,
-            method: "connect",
-            message: `connect ${this.endpoint}: ${err.message}`,
-          }),
-        );
-      });
+      this.grpc.waitForReady(
+        new Date(Date.now() + (o?.timeoutMs ?? this.connectTimeoutMs ?? this.timeoutMs)),
+        (err) => {
+          if (!err) return resolve();
+          const c = classifyStatus(GrpcCode.UNAVAILABLE, `No connection established: ${err.message}`);
+          reject(
+            new EtcdClientError({
+              kind: c.name,
+              definite: c.definite,
+              code: GrpcCode.UNAVAILABLE,
+              details: err.message,
+              method: "connect",
+              message: `connect ${this.endpoint}: ${err.message}`,
+            }),
+          );
+        },
+      );
     });
   }
 
@@ -684,6 +720,7 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
     this.watches.clear();
     this.keepAlive?.call.cancel();
     this.keepAlive = undefined;
+    this.h2?.close();
     this.grpc.close();
   }
 }

@@ -8,8 +8,8 @@
  * - `harness-client`: harness/client (grpc-js with protobufjs codecs, plain-data conversion);
  * - `grpc-js-pre-encoded`: grpc-js with requests encoded once beforehand and responses not
  *   decoded (the floor of grpc-js itself);
- * - `raw-http2`: a minimal gRPC transport on node:http2 (./raw-http2.ts), requests encoded with
- *   protobufjs per call and responses decoded.
+ * - `harness-client-http2`: harness/client with `transport: "http2"` (../http2-transport.ts);
+ * - `http2-pre-encoded`: that transport with requests encoded beforehand, responses not decoded.
  *
  *   npm run bench:client -- [--endpoint host:port | --etcd] [--requests 20000] [--concurrency 16] [--op put|range]
  *
@@ -28,7 +28,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createClient } from "../client.js";
 import { pbType } from "../proto.js";
-import { RawGrpcSession } from "./raw-http2.js";
+import { Http2Transport } from "../http2-transport.js";
 
 const argv = process.argv;
 const opt = (name: string): string | undefined => {
@@ -186,16 +186,24 @@ const variants: Variant[] = [
     },
   },
   {
-    name: "raw-http2",
+    name: "harness-client-http2",
     async setup(endpoint) {
-      const s = new RawGrpcSession(endpoint);
-      const reqT = pbType(op === "put" ? "PutRequest" : "RangeRequest");
-      const resT = pbType(op === "put" ? "PutResponse" : "RangeResponse");
+      const c = createClient({ endpoint, timeoutMs: 5000, transport: "http2" });
+      const call: Call = (i) =>
+        op === "put" ? c.put(`bench/${i % 10000}`, value) : c.get(`bench/${i % 10000}`);
+      return { call, close: () => c.close() };
+    },
+  },
+  {
+    name: "http2-pre-encoded",
+    async setup(endpoint) {
+      const s = new Http2Transport(endpoint);
+      const t = pbType(op === "put" ? "PutRequest" : "RangeRequest");
+      const encoded = Array.from({ length: 1000 }, (_, i) =>
+        t.encode(op === "put" ? { key: key(i), value } : { key: key(i) }).finish(),
+      );
       const path = op === "put" ? "/etcdserverpb.KV/Put" : "/etcdserverpb.KV/Range";
-      const call: Call = async (i) => {
-        const msg = reqT.encode(op === "put" ? { key: key(i), value } : { key: key(i) }).finish();
-        return resT.decode(await s.unary(path, msg, 5000));
-      };
+      const call: Call = (i) => s.unary(path, encoded[i % 1000]!, 5000);
       return { call, close: () => s.close() };
     },
   },

@@ -13,8 +13,9 @@ import { EtcdClientError } from "../../../harness/client/types.js";
 
 let fake: FakeEtcd;
 const clients: EtcdClient<unknown>[] = [];
+let transport: "grpc-js" | "http2" = "grpc-js";
 function client(timeoutMs = 2000, port = fake.port): EtcdClient {
-  const c = createClient({ endpoint: `127.0.0.1:${port}`, timeoutMs });
+  const c = createClient({ endpoint: `127.0.0.1:${port}`, timeoutMs, transport });
   clients.push(c as EtcdClient<unknown>);
   return c;
 }
@@ -47,7 +48,11 @@ async function failure(p: Promise<unknown>): Promise<EtcdClientError> {
   throw new Error("expected the call to fail");
 }
 
-describe("client against a grpc-js server", () => {
+describe.each(["grpc-js", "http2"] as const)("client (%s transport) against a grpc-js server", (t) => {
+  beforeAll(() => {
+    transport = t;
+  });
+
   it("round-trips put / get / cas / delete with revisions as numbers", async () => {
     const c = client();
     const p1 = await c.put("k", "v1");
@@ -73,7 +78,7 @@ describe("client against a grpc-js server", () => {
   });
 
   it("returns bytes when asked", async () => {
-    const c = createClient({ endpoint: `127.0.0.1:${fake.port}`, values: "bytes" });
+    const c = createClient({ endpoint: `127.0.0.1:${fake.port}`, values: "bytes", transport });
     clients.push(c as EtcdClient<unknown>);
     await c.put("b", Uint8Array.of(0, 255, 7));
     const v = (await c.get("b")).kvs[0]!.value;
