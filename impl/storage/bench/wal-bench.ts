@@ -81,6 +81,7 @@ async function appendRun(
     const lat: number[] = [];
     let next = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
@@ -92,6 +93,7 @@ async function appendRun(
       }),
     );
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const st = wal.stats();
     await wal.close();
     lat.sort((a, b) => a - b);
@@ -105,6 +107,8 @@ async function appendRun(
       "p99 ms": +pct(lat, 99).toFixed(3),
       "fsyncs/record": +(st.syncs / st.records).toFixed(3),
       "records/batch": +(st.records / Math.max(1, st.batches)).toFixed(1),
+      // Process CPU (user + system, all threads) per record: what the WAL costs a server.
+      "CPU µs/record": +((cpu.user + cpu.system) / st.records).toFixed(1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
