@@ -1,0 +1,121 @@
+/**
+ * What a benchmark runs against: `--endpoints` (a server someone else runs; its process is
+ * found on this machine for CPU figures when possible) or a cluster this command starts with
+ * the local provider (`--server reference|etcd --nodes N`), torn down at the end. The docker
+ * provider arrives with issue 8 and is refused clearly until then.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { HarnessError, type Cluster } from "../api/cluster.js";
+import { createClient } from "../client/client.js";
+import { parseEndpoints } from "../providers/external/provider.js";
+import { localProvider } from "../providers/local/provider.js";
+import type { LocalCluster } from "../providers/local/cluster.js";
+import { isLocalHost, pidListeningOn } from "./proc.js";
+import type { ServerProcess } from "./runner.js";
+
+export interface TargetOptions {
+  endpoints?: string;
+  allowRemote?: boolean;
+  server: "reference" | "etcd";
+  nodes: number;
+  provider: "local" | "docker";
+  etcdBinary?: string;
+  serverArgs?: string[];
+  results: string;
+  healthTimeoutS: number;
+  log: (line: string) => void;
+}
+
+export interface Target {
+  endpoints: string[];
+  /** e.g. "endpoints 127.0.0.1:2379" or "local etcd x3". */
+  describe: string;
+  servers: ServerProcess[];
+  serversNote?: string;
+  version(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The server version from Maintenance.Status of the first endpoint that answers. */
+export async function statusVersion(endpoints: readonly string[]): Promise<string> {
+  for (const endpoint of endpoints) {
+    const c = createClient({ endpoint, timeoutMs: 2000 });
+    try {
+      const s = await c.status();
+      return s.version || "unknown";
+    } catch {
+      /* try the next */
+    } finally {
+      c.close();
+    }
+  }
+  return "unknown (no endpoint answered Status)";
+}
+
+function runId(): string {
+  const a = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(randomBytes(6), (b) => a[b % a.length]).join("");
+}
+
+export async function openTarget(o: TargetOptions): Promise<Target> {
+  if (o.endpoints !== undefined) {
+    const eps = parseEndpoints(o.endpoints, o.allowRemote ?? false);
+    const servers: ServerProcess[] = [];
+    const missing: string[] = [];
+    for (const e of eps) {
+      const pid = isLocalHost(e.host) ? pidListeningOn(e.port) : undefined;
+      if (pid !== undefined) servers.push({ node: e.address, pid });
+      else missing.push(e.address);
+    }
+    const endpoints = eps.map((e) => e.address);
+    return {
+      endpoints,
+      describe: `endpoints ${endpoints.join(",")}`,
+      servers,
+      serversNote:
+        missing.length > 0
+          ? `no server process found on this machine for ${missing.join(", ")} (CPU omitted)`
+          : undefined,
+      version: () => statusVersion(endpoints),
+      close: async () => {},
+    };
+  }
+  if (o.provider === "docker")
+    throw new HarnessError(
+      "--provider docker is not available yet (it comes with issue 8): use --provider local, or --endpoints of a server you run",
+    );
+  const id = runId();
+  const runDir = resolve(o.results, "bench", `${new Date().toISOString().replace(/[:.]/g, "-")}-${id}`);
+  mkdirSync(join(runDir, "nodes"), { recursive: true });
+  // Loopback, no namespaces: a benchmark needs no faults, and veth + bridge add CPU per packet.
+  const cluster: Cluster = await localProvider.start(
+    { nodes: o.nodes, runDir, runId: id, log: o.log },
+    {
+      server: o.server,
+      etcdBinary: o.etcdBinary,
+      serverArgs: o.serverArgs,
+      resultsRoot: o.results,
+      namespaces: false,
+    },
+  );
+  try {
+    await cluster.waitHealthy(o.healthTimeoutS * 1000);
+  } catch (e) {
+    await cluster.teardown();
+    throw e;
+  }
+  const endpoints = cluster.nodes.flatMap((n) => cluster.clientEndpoints(n));
+  const pids = (cluster as LocalCluster).pids?.() ?? {};
+  const servers = Object.entries(pids)
+    .filter((e): e is [string, number] => e[1] !== undefined)
+    .map(([node, pid]) => ({ node, pid }));
+  return {
+    endpoints,
+    describe: `local ${o.server} x${o.nodes} (${runDir})`,
+    servers,
+    version: async () => `${await cluster.serverVersion()} (Status: ${await statusVersion(endpoints)})`,
+    close: () => cluster.teardown(),
+  };
+}
