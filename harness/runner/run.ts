@@ -20,6 +20,7 @@ import { interpret } from "../generator/interpreter.js";
 import { clients, clientsAndNemesis } from "../generator/threads.js";
 import type { GenLike, InterpreterResult } from "../generator/types.js";
 import { checkHistory } from "./check-run.js";
+import { untilAborted } from "./abortable.js";
 import { readHistoryFile } from "../../checkers/history/files.js";
 import { startProgress } from "./progress.js";
 import { Recorder } from "./recorder.js";
@@ -109,14 +110,15 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   let cluster: Cluster | undefined;
   let workers: ReturnType<typeof clientWorkers> = [];
   let interrupts = 0;
-  let tornDown = false;
-  const teardown = async () => {
-    if (tornDown) return;
-    tornDown = true;
-    await Promise.all(workers.map((w) => w.close()));
-    if (cfg.nemesis) await cfg.nemesis.nemesis.teardown().catch((e) => log(`nemesis teardown: ${String(e)}`));
-    await cluster?.teardown();
-  };
+  let tearingDown: Promise<void> | undefined;
+  /** Idempotent: a second caller waits for the first teardown to finish. */
+  const teardown = (): Promise<void> =>
+    (tearingDown ??= (async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      if (cfg.nemesis)
+        await cfg.nemesis.nemesis.teardown().catch((e) => log(`nemesis teardown: ${String(e)}`));
+      await cluster?.teardown();
+    })());
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1 && sig === "SIGINT") {
@@ -179,9 +181,12 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
     let main: InterpreterResult;
     try {
       main = await interpret({
-        generator: cfg.nemesis
-          ? clientsAndNemesis(workload.generator, cfg.nemesis.generator)
-          : clients(workload.generator),
+        generator: untilAborted(
+          cfg.nemesis
+            ? clientsAndNemesis(workload.generator, cfg.nemesis.generator)
+            : clients(workload.generator),
+          abort.signal,
+        ),
         workers,
         nemesis: cfg.nemesis ? nemesisWorker(cfg.nemesis.nemesis) : undefined,
         clock,
@@ -189,7 +194,6 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
         seed,
         rate: cfg.rate || undefined,
         timeLimit: limitNs,
-        signal: abort.signal,
       });
     } finally {
       progress.stop();
@@ -224,7 +228,7 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
         .waitHealthy((cfg.healthTimeoutS ?? 30) * 1000)
         .catch((e) => say(`warning: cluster not healthy before final reads: ${String(e).split("\n")[0]}`));
       const r = await interpret({
-        generator: clients(workload.finalGenerator([...rec.keys])),
+        generator: untilAborted(clients(workload.finalGenerator([...rec.keys])), abort.signal),
         workers,
         clock,
         sink: rec.sink,
@@ -232,7 +236,6 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
         firstIndex: next.index,
         processes: next.processes,
         timeLimit: clock.now() + (cfg.finalTimeoutS ?? 30) * 1e9,
-        signal: abort.signal,
       });
       say(`final reads: ${rec.keys.size} key(s) (${r.stopped})`);
     }
