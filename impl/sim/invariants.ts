@@ -12,7 +12,9 @@
  *   fingerprint at that index) and whenever a node persists a commit index;
  * - no stale read: a ReadIndex answer is at least the commit index known when the read
  *   began, so the read reflects every write committed (acknowledged) before it.
- * {@link Invariants.fullCheck} re-checks log matching over whole stored logs.
+ * {@link Invariants.fullCheck} re-checks log matching over whole stored logs, and
+ * {@link Invariants.committedPrefixCheck} each node's committed prefix; the simulator runs
+ * both every 50 ticks and at the end.
  */
 import type { Entry, Raft, ReadState } from "../raft/index.js";
 import { fnv32 } from "./trace-hash.js";
@@ -168,6 +170,25 @@ export class Invariants {
   }
 
   /** Log matching over whole logs (entries still stored), for every pair of nodes. */
+  /**
+   * Every node's stored entries up to its persisted commit index carry the terms recorded as
+   * committed (state machine safety on the logs themselves, not only on what was applied).
+   */
+  committedPrefixCheck(id: number, entries: readonly Entry[], commit: number): void {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.index > commit) break;
+      const t = this.committedTerm[e.index];
+      if (t !== undefined && t >= 0 && t !== e.term) {
+        this.fail(
+          "state-machine-safety",
+          `node ${id} stores ${e.index}@${e.term} as committed, but ${e.index}@${t} was committed`,
+        );
+        return;
+      }
+    }
+  }
+
   fullCheck(logs: ReadonlyMap<number, readonly Entry[]>): void {
     const byIndex = new Map<number, { id: number; e: Entry; prev: number }[]>();
     for (const [id, ents] of logs) {

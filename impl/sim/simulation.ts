@@ -614,6 +614,7 @@ export class Simulation {
           case EventKind.Action: {
             const tick = e.time / TICK;
             this.action(tick);
+            if (tick % 50 === 49) this.fullCheck();
             this.q.push(e.time + TICK, EventKind.Action, 0, 0, undefined);
             if (this.probeDone !== undefined) return this.finish(tick);
             break;
@@ -627,17 +628,21 @@ export class Simulation {
     return this.finish(Math.floor(this.now / TICK));
   }
 
-  private finish(ticks: number): SimResult {
+  /** The whole-log checks: log matching across nodes, and each node's committed prefix. */
+  private fullCheck(): void {
     const logs = new Map<number, readonly Entry[]>();
     for (const n of this.nodes.values()) {
-      const ents = n.storage.entries(
-        n.storage.firstIndex(),
-        n.storage.lastIndex() + 1,
-        Number.POSITIVE_INFINITY,
-      );
-      if (typeof ents !== "string") logs.set(n.id, ents);
+      const st = n.storage;
+      const ents = st.entries(st.firstIndex(), st.lastIndex() + 1, Number.POSITIVE_INFINITY);
+      if (typeof ents === "string") continue;
+      logs.set(n.id, ents);
+      this.inv.committedPrefixCheck(n.id, ents, st.initialState().hardState.commit);
     }
     this.inv.fullCheck(logs);
+  }
+
+  private finish(ticks: number): SimResult {
+    this.fullCheck();
     return {
       seed: this.o.seed,
       violations: this.inv.violations,

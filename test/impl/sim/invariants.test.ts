@@ -59,6 +59,15 @@ describe("invariant checks detect planted violations", () => {
     expect(inv.violations.map((v) => v.kind)).toEqual(["state-machine-safety", "stale-read"]);
   });
 
+  it("committed prefix: a stored entry at a committed index with another term", () => {
+    const inv = new Invariants();
+    inv.onPersistCommit(1, 2, raftWithLog([e(1, 1, 1), e(2, 1, 2)]));
+    inv.committedPrefixCheck(2, [e(1, 1, 1), e(2, 1, 2), e(3, 2, 3)], 3);
+    expect(inv.violations).toEqual([]);
+    inv.committedPrefixCheck(3, [e(1, 1, 1), e(2, 3, 2)], 2);
+    expect(inv.violations.map((v) => v.kind)).toEqual(["state-machine-safety"]);
+  });
+
   it("the simulator catches a node whose state machine diverges", () => {
     class Corrupt extends ChainApp {
       override apply(entry: Entry): void {
