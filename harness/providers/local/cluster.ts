@@ -98,6 +98,25 @@ export class LocalCluster implements Cluster {
     return Object.fromEntries([...this.p.members].map(([n, m]) => [n, m.pid]));
   }
 
+  /** The log tails of some members; members whose tail equals an earlier one's say so instead. */
+  private logsOf(nodes: readonly string[], lines = 12): string {
+    const seen = new Map<string, string>();
+    return nodes
+      .map((n) => {
+        // First lines (where a refused flag or a bad config is reported) and the last ones.
+        const all = this.logTail(n, 100_000).split("\n");
+        const tail =
+          all.length > lines
+            ? [...all.slice(0, 3), "...", ...all.slice(-(lines - 3))].join("\n")
+            : all.join("\n");
+        const same = seen.get(tail);
+        if (same) return `--- ${n}: same log lines as ${same}`;
+        seen.set(tail, n);
+        return `--- ${n} (log) ---\n${tail}`;
+      })
+      .join("\n");
+  }
+
   async waitHealthy(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const last = new Map<string, string>();
@@ -106,7 +125,7 @@ export class LocalCluster implements Cluster {
       if (dead.length > 0) {
         throw new HarnessError(
           `member${dead.length > 1 ? "s" : ""} ${dead.join(", ")} exited while starting:\n` +
-            dead.map((n) => `--- ${n} (last log lines) ---\n${this.logTail(n)}`).join("\n"),
+            this.logsOf(dead),
         );
       }
       const leaders = new Set<string>();

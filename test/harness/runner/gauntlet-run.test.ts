@@ -93,4 +93,30 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
     const bad = gauntlet("check", copy);
     expect(bad.status).toBe(1);
   });
+
+  it("passes --server-args to every member; a member that refuses them fails the run (exit 3) with its log", () => {
+    const r = gauntlet(
+      "run",
+      "--server",
+      "etcd",
+      "--server-args=--no-such-flag 1",
+      "--time-limit",
+      "2",
+      "--results",
+      results,
+    );
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/members n1, n2, n3 exited while starting/);
+    expect(r.stderr).toMatch(/flag provided but not defined: -no-such-flag/);
+    expect(r.stderr).toMatch(/n3: same log lines as n1/);
+    const runId = /run id ([a-z0-9]{6})/.exec(r.stdout)![1]!;
+    expect(leftovers(runId)).toEqual([]);
+  });
+
+  it("says how to fix a missing etcd binary (exit 3) before creating anything", () => {
+    const r = gauntlet("run", "--server", "etcd", "--etcd-binary", "no-such-etcd", "--results", results);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/no-such-etcd not found on PATH: install etcd-server or pass --etcd-binary/);
+    expect(r.stdout).toBe("");
+  });
 });
