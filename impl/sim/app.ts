@@ -4,7 +4,7 @@
  * the reference server's store + apply loop will plug in here (issue 5), the default is
  * {@link ChainApp}.
  */
-import type { Entry } from "../raft/index.js";
+import type { Entry, ReadState } from "../raft/index.js";
 import { fnv32 } from "./trace-hash.js";
 
 export interface Application {
@@ -16,6 +16,12 @@ export interface Application {
   restore(data: Uint8Array): void;
   /** A fingerprint of the state (the simulator compares it across nodes at one index). */
   fingerprint(): number;
+  /**
+   * Optional: a ReadIndex answer arrived (after this Ready's committed entries were
+   * applied). Serve the read once this node has applied up to `rs.index` — now, or after
+   * later entries if it is still catching up.
+   */
+  read?(rs: ReadState): void;
 }
 
 export type ApplicationFactory = (nodeId: number) => Application;

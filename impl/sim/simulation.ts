@@ -63,6 +63,11 @@ export interface SimOptions {
   readonly checkQuorum?: boolean;
   /** The application on each node. Default ChainApp. */
   readonly app?: ApplicationFactory;
+  /**
+   * The payload of the `seq`-th client proposal (e.g. an encoded server request). Default:
+   * 8 bytes holding `seq`. Payloads must not start with byte 0xff (the liveness probe's).
+   */
+  readonly payload?: (seq: number, rand: SeededRand) => Uint8Array;
   /** Receives a text line per event (slow; for debugging). */
   readonly trace?: (line: string) => void;
 }
@@ -111,7 +116,8 @@ export class Simulation {
   private readonly nodes = new Map<number, SimNode>();
   private readonly netRand: SeededRand;
   private readonly workRand: SeededRand;
-  private readonly o: Required<Omit<SimOptions, "schedule" | "trace" | "app">>;
+  private readonly o: Required<Omit<SimOptions, "schedule" | "trace" | "app" | "payload">>;
+  private readonly payload: SimOptions["payload"];
   private readonly schedule: Schedule;
   private readonly appFactory: ApplicationFactory;
   private readonly trace: ((line: string) => void) | undefined;
@@ -166,6 +172,7 @@ export class Simulation {
       });
     this.appFactory = opts.app ?? (() => new ChainApp());
     this.trace = opts.trace;
+    this.payload = opts.payload;
     this.netRand = new SeededRand(opts.seed);
     this.workRand = new SeededRand(opts.seed ^ 0x5f3759df);
     this.nextId = this.o.nodes + 1;
@@ -310,6 +317,7 @@ export class Simulation {
       const ctx = c.length === 4 ? new DataView(c.buffer, c.byteOffset, 4).getUint32(0, true) : -1;
       this.inv.onReadState(n.id, ctx, rs);
       this.readsAnswered++;
+      app.read?.(rs);
     }
     if (ents.length > 0) {
       this.hash.add(n.id);
@@ -526,9 +534,13 @@ export class Simulation {
       if (w.float() < this.o.proposalsPerTick - k) k++;
       for (let i = 0; i < k; i++) {
         const n = alive[w.intn(alive.length)]!;
-        const data = new Uint8Array(8);
-        data[0] = PROPOSAL;
-        new DataView(data.buffer).setUint32(4, ++this.proposalSeq, true);
+        let data: Uint8Array;
+        if (this.payload) data = this.payload(++this.proposalSeq, w);
+        else {
+          data = new Uint8Array(8);
+          data[0] = PROPOSAL;
+          new DataView(data.buffer).setUint32(4, ++this.proposalSeq, true);
+        }
         n.raw!.propose(data);
         this.proposals++;
         this.scheduleReady(n);
