@@ -12,6 +12,7 @@
  * events therefore arrive in revision order, with no gap and no duplicate.
  */
 import { inKeyRange } from "./bytes.js";
+import { RangeIndex } from "./range-index.js";
 import type { KeyRange } from "./bytes.js";
 import { EventType } from "./types.js";
 import type { Event, KeyValue, WatchResponse } from "./types.js";
@@ -54,7 +55,7 @@ interface Watcher extends WatcherSpec {
 export class WatchIndex {
   private readonly all = new Map<number, Watcher>();
   private readonly byKey = new Map<string, Set<Watcher>>();
-  private readonly ranges = new Set<Watcher>();
+  private readonly ranges = new RangeIndex<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private readonly dirty = new Set<Watcher>();
   private nextId = 1;
@@ -99,7 +100,7 @@ export class WatchIndex {
       let s = this.byKey.get(w.range.start);
       if (!s) this.byKey.set(w.range.start, (s = new Set()));
       s.add(w);
-    } else this.ranges.add(w);
+    } else this.ranges.add({ start: w.range.start, end: w.range.end }, w);
   }
 
   private unindex(w: Watcher): void {
@@ -109,7 +110,7 @@ export class WatchIndex {
       const s = this.byKey.get(w.range.start);
       s?.delete(w);
       if (s && s.size === 0) this.byKey.delete(w.range.start);
-    } else this.ranges.delete(w);
+    } else this.ranges.remove({ start: w.range.start, end: w.range.end }, w);
   }
 
   /** Every synced watcher goes back to catching up from the log (after a restore); `oldRev` is the revision it had reached. */
@@ -144,7 +145,8 @@ export class WatchIndex {
     for (const e of events) {
       const s = this.byKey.get(e.k);
       if (s) for (const w of s) hit(w, e);
-      for (const w of this.ranges) if (inKeyRange(e.k, w.range)) hit(w, e);
+      const { groups, exact } = this.ranges.lookup(e.k);
+      for (const g of groups) if (exact || inKeyRange(e.k, g.range)) for (const w of g.members) hit(w, e);
     }
     if (!hits) return;
     for (const [w, evs] of hits) {
