@@ -47,3 +47,16 @@ describe("RangeIndex (which range watchers cover a key)", () => {
     });
   }
 });
+
+test("a range ending at '*' and an unbounded range from the same start are different groups", () => {
+  const idx = new RangeIndex<string>();
+  idx.add({ start: "!", end: null }, "open");
+  idx.add({ start: "!", end: "*" }, "closed");
+  const members = (k: string) =>
+    idx
+      .lookup(k)
+      .groups.flatMap((g) => [...g.members])
+      .sort();
+  expect(members("#")).toEqual(["closed", "open"]);
+  expect(members("z")).toEqual(["open"]);
+});
