@@ -39,7 +39,7 @@ export interface SimOptions {
   readonly nodes?: number;
   /** Length of the fault phase in ticks. Default 400. */
   readonly ticks?: number;
-  /** Bound, in ticks after healing, for a leader to emerge and a proposal to commit. Default 300. */
+  /** Bound, in ticks after healing, for a leader to emerge and a proposal to commit. Default 100. */
   readonly livenessTicks?: number;
   /** The fault schedule. Default: randomSchedule(seed). */
   readonly schedule?: Schedule;
@@ -148,7 +148,7 @@ export class Simulation {
       seed: opts.seed,
       nodes: opts.nodes ?? 5,
       ticks: opts.ticks ?? 400,
-      livenessTicks: opts.livenessTicks ?? 300,
+      livenessTicks: opts.livenessTicks ?? 100,
       confChanges: opts.confChanges ?? false,
       proposalsPerTick: opts.proposalsPerTick ?? 2,
       readsPerTick: opts.readsPerTick ?? 0.5,

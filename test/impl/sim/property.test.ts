@@ -19,7 +19,7 @@ const ticks = long ? 400 : 150;
 const timeout = long ? 3_600_000 : 30_000;
 
 function check(seed: number, nodes: number, schedule: FaultEvent[]): void {
-  const r = simulate({ seed, nodes, ticks, schedule, livenessTicks: 300 });
+  const r = simulate({ seed, nodes, ticks, schedule });
   if (r.violations.length > 0) {
     const lines = r.violations.slice(0, 5).map((v) => `${v.kind} at tick ${v.tick}: ${v.detail}`);
     throw new Error(
