@@ -35,7 +35,9 @@ export class CorruptRecordError extends StorageError {
     readonly offset: number,
     readonly reason: string,
   ) {
-    super(`storage: corrupt WAL record in ${file} at byte offset ${offset}: ${reason}`);
+    super(
+      `storage: corrupt WAL record in ${file} at byte offset ${offset}: ${reason} (inspect the data dir with \`npm run wal:dump\`)`,
+    );
   }
 }
 
