@@ -15,6 +15,7 @@
  */
 import { lift } from "./lift.js";
 import { seededRandom } from "./random.js";
+import type { Random } from "./random.js";
 import type {
   Completion,
   Context,
@@ -37,6 +38,20 @@ interface Arrival {
 const IDLE_POLL = 10_000_000;
 /** How far `rate` may catch up after falling behind (ns): bounds bursts. */
 const RATE_SLACK = 10_000_000;
+
+class StepContext implements Context {
+  constructor(
+    readonly time: number,
+    readonly threads: readonly ThreadId[],
+    private readonly free: () => readonly ThreadId[],
+    readonly processOf: ReadonlyMap<ThreadId, ProcessId>,
+    readonly threadOf: ReadonlyMap<ProcessId, ThreadId>,
+    readonly random: Random,
+  ) {}
+  get freeThreads(): readonly ThreadId[] {
+    return this.free();
+  }
+}
 
 export async function interpret(opts: InterpreterOptions): Promise<InterpreterResult> {
   const { clock, sink } = opts;
@@ -65,14 +80,9 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
     }
     return freeList;
   };
-  const ctxAt = (time: number): Context => ({
-    time,
-    threads,
-    freeThreads: freeThreads(),
-    processOf,
-    threadOf,
-    random,
-  });
+  // The free list is computed only when a generator reads it (through a prototype getter).
+  const ctxAt = (time: number): Context =>
+    new StepContext(time, threads, freeThreads, processOf, threadOf, random);
 
   const nemesisOnly: readonly ThreadId[] = ["nemesis"];
   const nemesisOnlyAt = (time: number): Context => ({

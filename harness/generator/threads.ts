@@ -4,6 +4,7 @@
  * and any (the soonest op of several generators).
  */
 import { restrictContext, restrictToThreads } from "./context.js";
+import type { ThreadFilter } from "./context.js";
 import { lift } from "./lift.js";
 import type { Context, Event, GenLike, Generator, Op, OpResult, ProcessId, ThreadId } from "./types.js";
 
@@ -35,7 +36,14 @@ export function onThreads(keep: (t: ThreadId) => boolean, gen: GenLike): Generat
   return new OnThreads(keep, lift(gen));
 }
 
-const isClient = (t: ThreadId): boolean => t !== "nemesis";
+const isClient: ThreadFilter = (t: ThreadId): boolean => t !== "nemesis";
+/** Fast path of the client filter: the nemesis thread, if present, is usually last. */
+isClient.list = (ts) => {
+  const n = ts.length;
+  if (n === 0) return ts;
+  if (ts[n - 1] === "nemesis") return ts.slice(0, n - 1);
+  return ts.includes("nemesis") ? ts.filter(isClient) : ts;
+};
 const isNemesis = (t: ThreadId): boolean => t === "nemesis";
 
 /** `gen` runs on the client threads only. */

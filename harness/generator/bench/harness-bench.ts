@@ -6,7 +6,10 @@
  * and every event goes through the runner's Recorder into a HistoryWriter (history.jsonl in a
  * temp dir, one write per line) exactly as in a run. Prints ops/s, CPU µs per op and the load.
  *
- *   npm run bench:harness -- [--seconds 5] [--concurrency 10] [--ops-per-key 100]
+ *   npm run bench:harness -- [--seconds 5] [--concurrency 10] [--ops-per-key 100] [--sink file|memory|none]
+ *
+ * `--sink memory` keeps the Recorder but drops the lines (no history file); `--sink none` drops
+ * events altogether: the differences show what recording costs.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -24,6 +27,13 @@ function arg(name: string, dflt: number): number {
 const secs = arg("seconds", 5);
 const concurrency = arg("concurrency", 10);
 const opsPerKey = arg("ops-per-key", 100);
+const sinkKind = (() => {
+  const i = process.argv.indexOf("--sink");
+  const v = i >= 0 ? process.argv[i + 1] : "file";
+  if (v !== "file" && v !== "memory" && v !== "none")
+    throw new Error(`--sink must be file, memory or none, got ${v}`);
+  return v;
+})();
 
 const registers = new Map<string, number>();
 const worker: Worker = {
@@ -62,8 +72,11 @@ const gen = clients(
 
 const dir = mkdtempSync(join(tmpdir(), "gauntlet-bench-harness-"));
 try {
-  const writer = HistoryWriter.open(join(dir, "history.jsonl"));
-  const recorder = new Recorder(writer);
+  const file = join(dir, "history.jsonl");
+  const writer = sinkKind === "file" ? HistoryWriter.open(file) : undefined;
+  const recorder = new Recorder(writer ?? { write: () => {} });
+  let dropped = 0;
+  const sink = sinkKind === "none" ? () => void dropped++ : recorder.sink;
   const clock = realClock();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -71,25 +84,26 @@ try {
     generator: gen,
     workers: Array.from({ length: concurrency }, () => worker),
     clock,
-    sink: recorder.sink,
+    sink,
     seed: 1,
     timeLimit: seconds(secs),
   });
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  writer.close();
+  writer?.close();
   const ops = result.invocations;
   const cpuS = (cpu.user + cpu.system) / 1e6;
-  const size = statSync(join(dir, "history.jsonl")).size;
+  const size = writer ? statSync(file).size : 0;
   console.log(
     JSON.stringify(
       {
         bench: "harness",
+        sink: sinkKind,
         concurrency,
         opsPerKey,
         seconds: Number(wall.toFixed(2)),
         ops,
-        events: recorder.events,
+        events: recorder.events + dropped,
         opsPerSecond: Math.round(ops / wall),
         opsPerCpuSecond: Math.round(ops / cpuS),
         cpuMicrosPerOp: Number(((cpuS * 1e6) / ops).toFixed(1)),
