@@ -85,10 +85,28 @@ function flags(): { keys: number[]; time: number } {
   return out;
 }
 
+/** Put + watch notification cost with many prefix watchers (responses taken every 64 puts). */
+function watchers(): void {
+  const parts: string[] = [];
+  for (const w of [0, 1000, 10_000]) {
+    const st = new MvccStore();
+    for (let i = 0; i < w; i++) st.watch({ key: enc.encode(`/p/${i}/`), rangeEnd: enc.encode(`/p/${i}0`) });
+    const v = enc.encode("v");
+    let i = 0;
+    const perOp = cpuPerOp(20_000, () => {
+      st.put({ key: enc.encode(`/p/${i % 1000}/x`), value: v });
+      if ((i++ & 63) === 0) st.takeWatchResponses();
+    });
+    parts.push(`${w} watchers ${perOp} µs`);
+  }
+  console.log(`put + notify, CPU per put with N prefix watchers: ${parts.join(", ")}`);
+}
+
 async function main(): Promise<void> {
   const opts = flags();
   console.log(`command: npm run bench:mvcc -- --keys ${opts.keys.join(",")} --time ${opts.time}`);
   indexChoice();
+  watchers();
   const rows: Record<string, string>[] = [];
   for (const n of opts.keys) {
     const t0 = performance.now();
