@@ -59,10 +59,47 @@ function fakeEtcd(): (op: Event) => Completion {
   };
 }
 
+/** The recorder and history writer alone: `n` write ops (2n events) straight into the sink. */
+function recorderAlone(dir: string, n: number): void {
+  const writer = HistoryWriter.open(join(dir, "alone.jsonl"));
+  const rec = new Recorder(writer);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const process_ = i % 16;
+    const key = `r${i >> 7}`;
+    rec.sink({
+      index: 2 * i,
+      time: i * 50_000,
+      process: process_,
+      type: "invoke",
+      f: "write",
+      key,
+      value: i % 5,
+    });
+    rec.sink({
+      index: 2 * i + 1,
+      time: i * 50_000 + 1000,
+      process: process_,
+      type: "ok",
+      f: "write",
+      key,
+      value: i % 5,
+      rev: i,
+    });
+  }
+  writer.close();
+  const c = process.cpuUsage(c0);
+  const cpuS = (c.user + c.system) / 1e6;
+  console.log(
+    `recorder + history writer alone: ${n} ops (${2 * n} events) in ${cpuS.toFixed(2)} CPU-s = ${Math.round(n / cpuS)} ops per CPU-second`,
+  );
+}
+
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 16);
 const dir = mkdtempSync(join(tmpdir(), "gauntlet-bench-run-"));
 try {
+  recorderAlone(dir, 200_000);
   const path = join(dir, "history.jsonl");
   const writer = HistoryWriter.open(path);
   const rec = new Recorder(writer);
