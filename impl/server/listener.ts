@@ -22,6 +22,9 @@ export function listen(
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
     sockets.add(socket);
+    // As Go's net package (etcd): no Nagle delay, or a response split over two writes waits
+    // for the client's delayed ACK.
+    socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
     let head = Buffer.alloc(0);
