@@ -120,3 +120,51 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
     expect(r.stdout).toBe("");
   });
 });
+
+describe("gauntlet run: the default campaign before replication", () => {
+  it("says clearly that a 3-member reference cluster is not possible yet, and what to run instead (exit 3)", () => {
+    const r = gauntlet("run", "--results", results);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(
+      /reference server cannot run a 3-member cluster yet.*--nodes 1, or --server etcd/,
+    );
+  });
+
+  it("rejects bad flags with exit 3 and a message naming the flag", () => {
+    for (const [args, msg] of [
+      [["--concurrency", "x"], /--concurrency must be a number/],
+      [["--time-limit", "0"], /--time-limit must be a positive number/],
+      [["--test-name", "../x"], /--test-name must be letters/],
+      [["--provider", "external"], /--endpoints is required/],
+    ] as const) {
+      const r = gauntlet("run", "--server", "etcd", ...args, "--results", results);
+      expect(r.status, args.join(" ")).toBe(3);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+});
+
+describe("gauntlet run --server reference --nodes 1", () => {
+  it("ends valid against the single-member reference server and leaves nothing behind", () => {
+    const r = gauntlet(
+      "run",
+      "--server",
+      "reference",
+      "--nodes",
+      "1",
+      "--time-limit",
+      "2",
+      "--rate",
+      "200",
+      "--results",
+      results,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/verdict: VALID/);
+    const runId = /run id ([a-z0-9]{6})/.exec(r.stdout)![1]!;
+    const test = JSON.parse(readFileSync(join(realpathSync(join(results, "latest")), "test.json"), "utf8"));
+    expect(test.versions.server).toMatch(/^gauntlet reference server/);
+    expect(leftovers(runId)).toEqual([]);
+  });
+});
