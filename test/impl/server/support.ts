@@ -16,7 +16,8 @@ export const gauntletBin = join(repoRoot, "bin", "gauntlet.js");
 /**
  * A private build of the server (esbuild, ~0.2 s) under node_modules/.cache, so these tests do not
  * depend on dist/, which other work may be rebuilding at the same moment. Returns the path of
- * the server's main.js; `removePrivateBuild()` deletes it.
+ * the server's main.js; `removePrivateBuild()` deletes it. With GAUNTLET_TEST_SERVER=bin the tests
+ * run `node bin/gauntlet.js server` (dist/) instead, exactly as users and the harness do.
  */
 let privateBuild: Promise<string> | undefined;
 const privateDir = join(
@@ -120,7 +121,13 @@ export async function startServer(o: StartOptions): Promise<Proc> {
   ];
   const proc =
     o.kind === "gauntlet"
-      ? spawn(process.execPath, [await serverMain(), ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      ? spawn(
+          process.execPath,
+          process.env.GAUNTLET_TEST_SERVER === "bin"
+            ? [gauntletBin, "server", ...args]
+            : [await serverMain(), ...args],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        )
       : spawn("etcd", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
