@@ -132,7 +132,7 @@ async function main(): Promise<void> {
         },
       ],
       [
-        `range ~${Math.round(n / 970)}-key prefix (${n} keys)`,
+        `range ~${Math.round(n / 97)}-key prefix (${n} keys)`,
         () => {
           st.range({ key: prefix, rangeEnd: prefixEnd });
         },
