@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Cluster } from "../../../harness/api/cluster.js";
 import type { Completion, Invocation } from "../../../harness/api/operation.js";
-import type { Workload } from "../../../harness/api/workload.js";
+import type { NemesisPackage, Workload } from "../../../harness/api/workload.js";
+import { sleep } from "../../../harness/generator/time.js";
 import type { GenLike } from "../../../harness/generator/types.js";
 import { runTest, type RunConfig } from "../../../harness/runner/run.js";
 import { parseConcurrency } from "../../../harness/runner/workers.js";
@@ -147,6 +148,86 @@ describe("runTest", () => {
     expect(r.error).toMatch(/never elected/);
     expect(events).toEqual(["teardown"]);
     expect(JSON.parse(readFileSync(join(r.runDir, "results.json"), "utf8")).valid).toBe("unknown");
+  });
+});
+
+describe("runTest with a nemesis", () => {
+  it("records nemesis ops in the history, marks the fault window, heals at the end", async () => {
+    const calls: string[] = [];
+    const cluster = fakeCluster(calls);
+    const net = {
+      partition: async (g: Record<string, readonly string[]>) =>
+        void calls.push(`partition ${JSON.stringify(g)}`),
+      heal: async () => void calls.push("heal"),
+      current: () => ({}),
+    };
+    const withNet: Cluster = { ...cluster, capabilities: { net } };
+    const pkg: NemesisPackage<GenLike> = {
+      name: "partition",
+      needs: ["net"],
+      nemesis: {
+        setup: async () => void calls.push("setup"),
+        invoke: async (op) => {
+          if (op.f === "start-partition") await net.partition({ n1: ["n2"], n2: ["n1"] });
+          else await net.heal();
+          return { type: "ok", value: op.value };
+        },
+        teardown: async () => void calls.push("nemesis-teardown"),
+      },
+      generator: [
+        sleep(100e6),
+        { f: "start-partition", value: { shape: "halves" } },
+        sleep(200e6),
+        { f: "stop-partition" },
+      ],
+      finalGenerator: [{ f: "stop-partition" }],
+    };
+    const r = await runTest(
+      config("nemesis-run", false, [], {
+        provider: { name: "fake", start: async () => withNet },
+        nemesis: pkg,
+      }),
+    );
+    expect(r.valid).toBe(true);
+    expect(calls).toEqual(
+      expect.arrayContaining(["setup", 'partition {"n1":["n2"],"n2":["n1"]}', "heal", "nemesis-teardown"]),
+    );
+    const lines = readFileSync(join(r.runDir, "history.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const nem = lines.filter((l) => l.process === "nemesis");
+    expect(nem.map((l) => `${l.type} ${l.f}`)).toEqual([
+      "invoke start-partition",
+      "ok start-partition",
+      "invoke stop-partition",
+      "ok stop-partition",
+      "invoke stop-partition",
+      "ok stop-partition",
+    ]);
+    const results = JSON.parse(readFileSync(join(r.runDir, "results.json"), "utf8"));
+    expect(results.faults).toHaveLength(1);
+    expect(results.faults[0].name).toBe("partition halves");
+    expect(results.faults[0].end).toBeGreaterThan(results.faults[0].start);
+  });
+
+  it("refuses before any load when the cluster lacks a capability the nemesis needs (exit 3)", async () => {
+    const calls: string[] = [];
+    const pkg: NemesisPackage<GenLike> = {
+      name: "disk",
+      needs: ["disk"],
+      nemesis: {
+        setup: async () => void calls.push("setup"),
+        invoke: async () => ({ type: "ok" }),
+        teardown: async () => {},
+      },
+      generator: [],
+    };
+    const r = await runTest(config("no-disk", false, calls, { nemesis: pkg }));
+    expect(r.exitCode).toBe(3);
+    expect(r.error).toMatch(/nemesis disk needs disk/);
+    expect(calls).toEqual(["healthy", "teardown"]);
+    expect(readFileSync(join(r.runDir, "history.jsonl"), "utf8")).toBe("");
   });
 });
 
