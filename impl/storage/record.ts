@@ -114,6 +114,12 @@ export function decodeAt(buf: Buffer, at: number): Decoded {
   return { ok: true, type, payload: buf.subarray(at + HEADER_BYTES, end), end };
 }
 
+/** The index of an entry record, without decoding (or copying) the rest. */
+export function readEntryIndex(payload: Buffer): number {
+  if (payload.length < ENTRY_HEAD) throw new RangeError(`entry payload too short (${payload.length} bytes)`);
+  return getU64(payload, 0);
+}
+
 export function readEntry(payload: Buffer): WalEntry {
   if (payload.length < ENTRY_HEAD) throw new RangeError(`entry payload too short (${payload.length} bytes)`);
   return {

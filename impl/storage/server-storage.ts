@@ -128,6 +128,7 @@ export class ServerStorage {
       dir: walDir,
       metadata: options.metadata,
       segmentBytes: options.segmentBytes,
+      replayFrom: (snapshot?.index ?? 0) + 1,
       fsync: options.fsync,
       io: options.io,
       logger,

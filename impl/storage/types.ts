@@ -55,7 +55,7 @@ export interface WalReplay {
   snapshot: SnapshotMarker | undefined;
   /** Every snapshot marker still in the log, oldest first (a snapshot file is valid only with one). */
   snapshots: SnapshotMarker[];
-  /** Every entry still in the log, index-contiguous, after applying overwrites. */
+  /** Every entry still in the log (from `replayFrom` on), index-contiguous, after applying overwrites. */
   entries: WalEntry[];
   /** Set when a torn tail was cut off. */
   truncatedTail: { file: string; offset: number; bytes: number } | undefined;
