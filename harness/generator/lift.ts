@@ -45,10 +45,15 @@ class Once implements Generator {
   }
 }
 
-/** Calls `f(ctx)` for each op: a template is one op; a generator runs until exhausted; null ends. */
+/**
+ * Calls `f(ctx)` for each op: a template is one op; a generator runs until exhausted; null ends.
+ * `f` is not called while the context has no free thread.
+ */
 class Fn implements Generator {
   constructor(readonly f: GenFn) {}
   op(ctx: Context): OpResult {
+    // No free thread: do not call f (its op would be dropped, and f may count or draw randomness).
+    if (ctx.freeThreads.length === 0) return "pending";
     const r = this.f(ctx);
     if (r === null || r === undefined) return null;
     if (isSpec(r)) {

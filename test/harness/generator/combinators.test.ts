@@ -53,6 +53,21 @@ describe("lift", () => {
     );
     expect(invokes(history).map((e) => e.f)).toEqual(["read", "write", "read", "write"]);
   });
+  it("does not call a function while no thread is free (no op is lost)", async () => {
+    let calls = 0;
+    const g = fn(() => (calls < 50 ? { f: "write", value: calls++ } : null));
+    // the nemesis thread is often free while every client thread is busy
+    const { history } = await simulate(any(clients(g), nemesis(cycle([sleep(ms(1)), { f: "noop" }]))), {
+      threads: 3,
+      nemesis: true,
+      timeLimit: seconds(2),
+    });
+    expect(
+      invokes(history)
+        .filter((e) => e.f === "write")
+        .map((e) => e.value),
+    ).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
   it("rejects values that are not generators", () => {
     expect(() => seq(42 as never)).toThrow(/not a generator/);
   });
