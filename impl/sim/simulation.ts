@@ -10,7 +10,7 @@
  * goes (see invariants.ts); after the fault phase the network heals, crashed nodes restart,
  * and a leader must emerge and a fresh proposal commit everywhere within `livenessTicks`.
  */
-import type { Entry, Message, Ready } from "../raft/index.js";
+import type { Entry, HardState, Message, Ready } from "../raft/index.js";
 import {
   RawNode,
   MemoryStorage,
@@ -21,6 +21,7 @@ import {
   ConfChangeType,
   decodeConfChange,
   messageTypeNames,
+  emptyHardState,
 } from "../raft/index.js";
 import { EventQueue, EventKind } from "./events.js";
 import type { Application, ApplicationFactory } from "./app.js";
@@ -98,6 +99,12 @@ interface SimNode {
   /** Bumped on crash: stale Ready/tick events are ignored. */
   incarnation: number;
   readyPending: boolean;
+  /**
+   * The hard state as of the last sync. A Ready whose only change is the commit index has
+   * mustSync = false: it is written but not synced, and a crash reverts it to this (Raft's
+   * commit index is volatile state; it is recomputed after a restart).
+   */
+  syncedHardState: HardState;
   /** Removed from the cluster: stopped for good. */
   removed: boolean;
   phase: number;
@@ -201,6 +208,7 @@ export class Simulation {
       alive: false,
       incarnation: 0,
       readyPending: false,
+      syncedHardState: emptyHardState,
       removed: false,
       phase: 1 + this.netRand.intn(TICK - 1),
       tickPeriod: TICK,
@@ -245,6 +253,18 @@ export class Simulation {
   private crash(n: SimNode): void {
     if (!n.alive) return;
     n.alive = false;
+    // Unsynced writes are lost: only a commit-index-only hard state can be unsynced.
+    const hs = n.storage.initialState().hardState;
+    if (hs !== n.syncedHardState) {
+      if (hs.term !== n.syncedHardState.term || hs.vote !== n.syncedHardState.vote) {
+        throw new Error(`node ${n.id}: term/vote written without a sync`);
+      }
+      this.log(
+        () =>
+          `crash ${n.id} loses its unsynced commit index ${hs.commit} (back to ${n.syncedHardState.commit})`,
+      );
+      n.storage.setHardState(n.syncedHardState);
+    }
     n.raw = undefined;
     n.app = undefined;
     n.incarnation++;
@@ -288,6 +308,7 @@ export class Simulation {
     }
     if (rd.hardState !== undefined) {
       st.setHardState(rd.hardState);
+      if (rd.mustSync || rd.snapshot !== undefined) n.syncedHardState = rd.hardState;
       this.inv.onPersistCommit(n.id, rd.hardState.commit, raw.raft);
     }
     // 2. send
@@ -331,6 +352,8 @@ export class Simulation {
     // new member includes it).
     if (applied - snapIndex >= this.o.snapshotEvery || (confChanged && applied > snapIndex)) {
       st.createSnapshot(applied, raw.raft.prs.confState(), app.snapshot());
+      // Saving a snapshot syncs the log and hard state written before it (as a WAL does).
+      n.syncedHardState = st.initialState().hardState;
       const upto = applied - this.o.keepEntries;
       if (upto >= st.firstIndex()) st.compact(upto);
     }
