@@ -36,7 +36,7 @@ export function summarize(h: Histogram): LatencySummary {
     p90: q(90),
     p99: q(99),
     p999: q(99.9),
-    max: round3(h.maxValue / 1000),
+    max: q(100),
     min: round3(h.minNonZeroValue / 1000),
     mean: round3(h.mean / 1000),
     stddev: round3(h.stdDeviation / 1000),

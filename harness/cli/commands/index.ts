@@ -7,4 +7,10 @@ import { cleanupCommand } from "./cleanup.js";
 import { runCommand } from "./run.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [checkCommand, runCommand, cleanupCommand, benchCommand, compareCommand];
+export const commands: CommandModule<any, any>[] = [
+  checkCommand,
+  runCommand,
+  cleanupCommand,
+  benchCommand,
+  compareCommand,
+];
