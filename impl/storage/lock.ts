@@ -7,9 +7,10 @@
  * full to write the lock file, the directory is opened without it (logged), so a member can
  * still restart and serve reads on a full disk.
  */
-import { mkdir, open, readFile, unlink, writeFile } from "node:fs/promises";
+import { open, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { StorageError, isNoSpace } from "./errors.js";
+import { mkdirDurable } from "./fsutil.js";
 import type { StorageLogger } from "./types.js";
 
 export class DataDirLockedError extends StorageError {
@@ -51,7 +52,7 @@ async function alive(owner: string): Promise<boolean> {
 
 /** Takes the lock on `memberDir`; returns the function that releases it. */
 export async function lockMemberDir(memberDir: string, logger: StorageLogger): Promise<() => Promise<void>> {
-  await mkdir(memberDir, { recursive: true });
+  await mkdirDurable(memberDir);
   const path = join(memberDir, "lock");
   const mine = await identity(process.pid);
   const release = async (): Promise<void> => {
