@@ -70,7 +70,7 @@ export async function cleanupRun(runDir: string, opts: { force?: boolean } = {})
   return { ...base, outcome: errors.length ? `failed: ${errors.join("; ")}` : "cleaned", removed };
 }
 
-/** Cleans every run listed in `<resultsRoot>/.active/` (or only `runId`). */
+/** Cleans every run listed in `<resultsRoot>/.active/` or this machine's registry (or only `runId`). */
 export async function cleanupAll(
   resultsRoot: string,
   opts: { force?: boolean; runId?: string } = {},
@@ -79,7 +79,7 @@ export async function cleanupAll(
   for (const a of listActive(resultsRoot)) {
     if (opts.runId && a.runId !== opts.runId) continue;
     if (!a.runDir || !existsSync(a.runDir)) {
-      unregisterActive(resultsRoot, a.runId);
+      unregisterActive(a.resultsRoot ?? resultsRoot, a.runId);
       reports.push({
         runId: a.runId,
         runDir: a.runDir,
@@ -89,7 +89,7 @@ export async function cleanupAll(
       continue;
     }
     const r = await cleanupRun(a.runDir, opts);
-    if (r.outcome === "cleaned") unregisterActive(resultsRoot, a.runId);
+    if (r.outcome === "cleaned") unregisterActive(a.resultsRoot ?? resultsRoot, a.runId);
     reports.push(r);
   }
   return reports;
@@ -112,7 +112,10 @@ export async function strayNames(resultsRoot: string): Promise<string[]> {
   const ns = await run(["ip", "netns", "list"]).catch(() => "");
   for (const line of ns.split("\n")) {
     const name = line.split(" ")[0];
-    if (name && name.startsWith("gauntlet-") && !owned.has(name)) out.push(`netns ${name}`);
+    if (!name || !name.startsWith("gauntlet-") || owned.has(name)) continue;
+    // A namespace with processes in it belongs to something alive: never a stray.
+    const pids = await run(["ip", "netns", "pids", name]).catch(() => "");
+    if (pids.trim() === "") out.push(`netns ${name}`);
   }
   const links = await run(["ip", "-o", "link"]).catch(() => "");
   for (const line of links.split("\n")) {

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 export interface ProcessRecord {
   pid: number;
@@ -67,33 +68,66 @@ export function readState(runDir: string): LocalState {
   return JSON.parse(readFileSync(stateFile(runDir), "utf8")) as LocalState;
 }
 
+/**
+ * Runs in progress on this machine, whatever their results root: `<tmpdir>/gauntlet-active/`
+ * (or `$GAUNTLET_ACTIVE_DIR`). `cleanup` and `cleanup --strays` read it too, so that a run
+ * under another results root is found, and never mistaken for a stray.
+ */
+export function machineActiveDir(): string {
+  return process.env.GAUNTLET_ACTIVE_DIR ?? join(tmpdir(), "gauntlet-active");
+}
+
+export interface ActivePointer {
+  runId: string;
+  runDir: string;
+  resultsRoot?: string;
+  pointer: string;
+}
+
 export function registerActive(resultsRoot: string, runId: string, runDir: string): void {
-  mkdirSync(activeDir(resultsRoot), { recursive: true });
-  writeFileSync(join(activeDir(resultsRoot), `${runId}.json`), JSON.stringify({ runId, runDir }) + "\n");
+  const body = JSON.stringify({ runId, runDir, resultsRoot }) + "\n";
+  for (const dir of [activeDir(resultsRoot), machineActiveDir()]) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${runId}.json`), body);
+  }
 }
 
 export function unregisterActive(resultsRoot: string, runId: string): void {
-  rmSync(join(activeDir(resultsRoot), `${runId}.json`), { force: true });
+  for (const dir of [activeDir(resultsRoot), machineActiveDir()])
+    rmSync(join(dir, `${runId}.json`), { force: true });
 }
 
-export function listActive(resultsRoot: string): { runId: string; runDir: string; pointer: string }[] {
+function readPointers(dir: string): ActivePointer[] {
   let names: string[];
   try {
-    names = readdirSync(activeDir(resultsRoot));
+    names = readdirSync(dir);
   } catch {
     return [];
   }
-  const out: { runId: string; runDir: string; pointer: string }[] = [];
+  const out: ActivePointer[] = [];
   for (const name of names.filter((n) => n.endsWith(".json"))) {
-    const pointer = join(activeDir(resultsRoot), name);
+    const pointer = join(dir, name);
     try {
-      const p = JSON.parse(readFileSync(pointer, "utf8")) as { runId: string; runDir: string };
+      const p = JSON.parse(readFileSync(pointer, "utf8")) as {
+        runId: string;
+        runDir: string;
+        resultsRoot?: string;
+      };
       out.push({ ...p, pointer });
     } catch {
       out.push({ runId: name.replace(/\.json$/, ""), runDir: "", pointer });
     }
   }
   return out;
+}
+
+/** Unfinished runs listed under `resultsRoot` and, unless `localOnly`, anywhere on this machine. */
+export function listActive(resultsRoot: string, localOnly = false): ActivePointer[] {
+  const seen = new Map<string, ActivePointer>();
+  for (const p of readPointers(activeDir(resultsRoot))) seen.set(p.runId, p);
+  if (!localOnly)
+    for (const p of readPointers(machineActiveDir())) if (!seen.has(p.runId)) seen.set(p.runId, p);
+  return [...seen.values()];
 }
 
 /** The start time of a live process, or undefined when there is none with that pid. */

@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { etcd } from "../../support/env.js";
-import { leftovers } from "./leftovers.js";
+import { etcd, isRoot } from "../../support/env.js";
+import { leftovers, newRunId } from "./leftovers.js";
 
 const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
 const results = mkdtempSync(join(tmpdir(), "gauntlet-cleanup-test-"));
@@ -51,5 +51,30 @@ describe.skipIf(!etcd.ok)(`gauntlet cleanup after a killed run (${etcd.why})`, (
 
     const again = spawnSync(process.execPath, [bin, "cleanup", "--results", results], { encoding: "utf8" });
     expect(again.stdout).toContain("nothing to clean");
+  });
+});
+
+describe.skipIf(!isRoot.ok)(`gauntlet cleanup --strays (${isRoot.why})`, () => {
+  it("removes gauntlet-named namespaces and links that no recorded run owns, and nothing else", () => {
+    const id = newRunId();
+    execFileSync("ip", ["netns", "add", `gauntlet-${id}-n1`]);
+    execFileSync("ip", ["link", "add", `gt${id}`, "type", "bridge"]);
+    execFileSync("ip", ["netns", "add", `other-${id}`]); // not ours: must survive
+    try {
+      const r = spawnSync(process.execPath, [bin, "cleanup", "--strays", "--results", results], {
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`removed stray netns gauntlet-${id}-n1`);
+      expect(r.stdout).toContain(`removed stray link gt${id}`);
+      const netns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
+      expect(netns).not.toContain(`gauntlet-${id}-n1`);
+      expect(netns).toContain(`other-${id}`);
+      expect(execFileSync("ip", ["-o", "link"], { encoding: "utf8" })).not.toContain(`gt${id}`);
+    } finally {
+      spawnSync("ip", ["netns", "del", `other-${id}`]);
+      spawnSync("ip", ["netns", "del", `gauntlet-${id}-n1`]);
+      spawnSync("ip", ["link", "del", `gt${id}`]);
+    }
   });
 });
