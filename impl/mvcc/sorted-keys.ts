@@ -27,6 +27,20 @@ export class SortedKeys<V> {
   private chunks: Chunk<V>[] = [];
   private total = 0;
 
+  /** A map from keys already in strictly ascending order (checked), built in one pass. */
+  static fromSorted<V>(keys: readonly string[], vals: readonly V[]): SortedKeys<V> {
+    if (keys.length !== vals.length)
+      throw new Error("SortedKeys.fromSorted: keys and values differ in length");
+    for (let i = 1; i < keys.length; i++)
+      if (!(keys[i - 1]! < keys[i]!)) throw new Error("SortedKeys.fromSorted: keys not strictly ascending");
+    const out = new SortedKeys<V>();
+    const step = MAX_CHUNK >>> 1;
+    for (let i = 0; i < keys.length; i += step)
+      out.chunks.push({ keys: keys.slice(i, i + step), vals: vals.slice(i, i + step) });
+    out.total = keys.length;
+    return out;
+  }
+
   get size(): number {
     return this.total;
   }

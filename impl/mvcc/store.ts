@@ -764,7 +764,8 @@ export class MvccStore implements LogView {
     const leases = new LeaseTable(r.f64());
     leases.seq = r.uint();
     const keys = new Map<string, KeyRecord>();
-    const index = new SortedKeys<KeyRecord>();
+    const sortedKeys: string[] = [];
+    const sortedRecs: KeyRecord[] = [];
     const nKeys = r.uint();
     const logStart = Math.max(2, compactRev);
     const log: LogEvent[][] = [];
@@ -809,8 +810,10 @@ export class MvccStore implements LogView {
         prev = kv;
       }
       keys.set(k, rec);
-      index.set(k, rec);
+      sortedKeys.push(k);
+      sortedRecs.push(rec);
     }
+    const index = SortedKeys.fromSorted(sortedKeys, sortedRecs);
     const nLeases = r.uint();
     for (let i = 0; i < nLeases; i++) leases.add(r.f64(), r.f64(), r.f64());
     if (!r.done) throw new Error("MvccStore.restore: trailing bytes");

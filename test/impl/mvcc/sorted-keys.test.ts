@@ -46,3 +46,23 @@ describe("SortedKeys (chunked ordered map)", () => {
     expect(seen).toEqual([510, 511, 512]);
   });
 });
+
+test("fromSorted builds the same map as inserting one by one, and refuses unsorted input", () => {
+  const keys = Array.from({ length: 1300 }, (_, i) => String(i).padStart(5, "0"));
+  const built = SortedKeys.fromSorted(
+    keys,
+    keys.map((_, i) => i),
+  );
+  expect(built.size).toBe(1300);
+  expect(built.keys()).toEqual(keys);
+  expect(built.get("00777")).toBe(777);
+  built.set("00777x", -1);
+  expect(built.delete("00000")).toBe(true);
+  const seen: string[] = [];
+  built.scan("00776", "00779", (k) => {
+    seen.push(k);
+  });
+  expect(seen).toEqual(["00776", "00777", "00777x", "00778"]);
+  expect(() => SortedKeys.fromSorted(["b", "a"], [1, 2])).toThrow(/ascending/);
+  expect(SortedKeys.fromSorted([], []).size).toBe(0);
+});
