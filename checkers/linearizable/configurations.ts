@@ -59,7 +59,7 @@ export class Configurations<S> {
     const infoWords = (n - nOk + 31) >>> 5;
     this.allWords = this.okWords + infoWords;
     this.bits = new Uint32Array(this.allWords);
-    this.scratch = new Uint32Array(this.allWords + 3);
+    this.scratch = new Uint32Array(this.allWords + 4);
     this.wordOf = new Int32Array(n);
     this.maskOf = new Int32Array(n);
     let ok = 0;
@@ -110,10 +110,11 @@ export class Configurations<S> {
   }
 
   /** The compact form of the current set, in scratch; returns its length. */
-  private encode(): number {
+  private encode(tag: number): number {
     const s = this.scratch;
     const bits = this.bits;
     let len = 0;
+    s[len++] = tag;
     const full = this.full;
     const okLen = this.hi >= full ? this.hi - full + 1 : 0;
     s[len++] = full;
@@ -129,11 +130,12 @@ export class Configurations<S> {
   }
 
   /**
-   * Adds (current set, state) under hash h (which must be a function of both). Returns
-   * false if it was there already.
+   * Adds (current set, state, tag) under hash h (which must be a function of the three).
+   * Returns false if it was there already. The tag is a small integer the search keeps with
+   * a configuration (whether the last op placed may be left out).
    */
-  add(h: number, state: S): boolean {
-    const len = this.encode();
+  add(h: number, state: S, tag = 0): boolean {
+    const len = this.encode(tag);
     const s = this.scratch;
     const model = this.model;
     const hasEqual = typeof model.equal === "function";

@@ -69,10 +69,16 @@ export function explain<S, I, O>(x: ExplainInput<S, I, O>): Counterexample {
     if (!placed[i] && x.mustPlace[i] && (firstBad < 0 || pos[2 * i + 1]! < pos[2 * firstBad + 1]!))
       firstBad = i;
   const bound = firstBad < 0 ? Infinity : pos[2 * firstBad + 1]!;
+  // The ok ops that may come next and do not fit. (The prefix ends where the most ok ops were
+  // placed, so every ok op that may come next is among them; placing info/pending ops first
+  // makes none fit either, or the search would have gone further.)
   const blocked: number[] = [];
-  for (let i = 0; i < n; i++)
-    if (!placed[i] && pos[2 * i]! < bound && model.step(state, inputs[i]!, outputs[i]!) === null)
-      blocked.push(i);
+  let optional = 0;
+  for (let i = 0; i < n; i++) {
+    if (placed[i] || !(pos[2 * i]! < bound)) continue;
+    if (!x.mustPlace[i]) optional++;
+    else if (model.step(state, inputs[i]!, outputs[i]!) === null) blocked.push(i);
+  }
   blocked.sort((a, b) => pos[2 * a + 1]! - pos[2 * b + 1]! || pos[2 * a]! - pos[2 * b]!);
 
   const stateText = model.describeState(state);
@@ -95,6 +101,10 @@ export function explain<S, I, O>(x: ExplainInput<S, I, O>): Counterexample {
   for (const i of blocked.slice(0, 10))
     lines.push(`  ${describeOpAt(model, ops[ids[i]!]!)}: impossible when the state is ${stateText}`);
   if (blocked.length > 10) lines.push(`  … and ${blocked.length - 10} more`);
+  if (optional > 0)
+    lines.push(
+      `(${optional} operation${optional === 1 ? "" : "s"} that may or may not have taken effect (info/pending) could also come next; taking any of them first does not help.)`,
+    );
   lines.push("No order of the operations consistent with real time explains the history.");
 
   return {

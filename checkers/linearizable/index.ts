@@ -92,9 +92,12 @@ export function checkOps(
     const outputs = group.map((op) => prepOutput[op.id]);
     const mustPlace = new Uint8Array(n);
     const readOnly = new Uint8Array(n);
+    const blind = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       mustPlace[i] = group[i]!.status === "ok" ? 1 : 0;
-      readOnly[i] = model.readOnly?.(inputs[i], outputs[i]) ? 1 : 0;
+      // only ops that must be placed are forced (an info op that changes nothing is never placed)
+      readOnly[i] = mustPlace[i] && model.readOnly?.(inputs[i], outputs[i]) ? 1 : 0;
+      blind[i] = model.blind?.(inputs[i], outputs[i]) ? 1 : 0;
     }
     const order = entryOrder(group, mustPlace);
     const out = search({
@@ -103,6 +106,7 @@ export function checkOps(
       outputs,
       mustPlace,
       readOnly,
+      blind,
       order,
       model,
       deadline,

@@ -30,6 +30,8 @@ export interface SearchProblem<S, I, O> {
   mustPlace: Uint8Array;
   /** 1 for ops that never change the state (see Model.readOnly). */
   readOnly: Uint8Array;
+  /** 1 for ops that overwrite the whole state (see Model.blind). */
+  blind: Uint8Array;
   /** Entries in real-time order: 2·id for a call, 2·id+1 for a return; length 2n. */
   order: Int32Array;
   /**
@@ -65,20 +67,19 @@ function zobristWords(n: number): Int32Array {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    next[i] = x;
+    next[i] = x & 0x3fffffff; // 30 bits: XORs of them stay small integers (no heap numbers before V8 optimizes)
   }
   zobrist = next;
   return next;
 }
 
+/** The state's hash folded to 30 bits (the Zobrist words randomize the low bits). */
 function mixState(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return h ^ (h >>> 16);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 
 export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
-  const { n, inputs, outputs, mustPlace, readOnly, order, model, deadline } = p;
+  const { n, inputs, outputs, mustPlace, readOnly, blind, order, model, deadline } = p;
   const hasHash = typeof model.hash === "function";
   const HEAD = 2 * n;
   const TAIL = 2 * n + 1;
@@ -99,6 +100,7 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   const zob = zobristWords(n);
   let remaining = 0;
   for (let i = 0; i < n; i++) remaining += mustPlace[i]!;
+  const nOk = remaining;
   const seen = new Configurations<S>(mustPlace, model as Model<S, unknown, unknown>);
   const memoryBudget = p.memoryBudget;
 
@@ -109,8 +111,10 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   let depth = 0;
   let state = model.init();
   let z = 0;
-  // The deepest point: saved lazily (copied when the search first backtracks from it).
+  // The deepest point (most ok ops placed; it ends with an ok op): saved lazily (copied when
+  // the search first backtracks from it).
   let best = new Int32Array(0);
+  let bestOk = 0;
   let bestDepth = 0;
   let bestSaved = true;
   let bestState = state;
@@ -124,14 +128,9 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
   // On arriving at a node, first look for a read-only op that fits: if one does, it is the
   // only child worth trying (if the node has a linearization, one starts with it: moving a
   // state-preserving op that may come next to the front keeps every later state and every
-  // real-time constraint). Otherwise the read-only ops all fail here and the scans skip them.
-  // Then the node's children are tried in two phases: first the ops that must be placed
-  // (ok), then those that may be left out (info/pending), each in list order: a
-  // linearization rarely needs many of the latter, so valid histories are found sooner.
-  // `phase` is the mustPlace value of the ops a scan skips: 0 in phase 0, 1 in phase 1.
+  // real-time constraint). Otherwise the read-only ops all fail here and the scan skips them.
   let entry = next[HEAD]!;
   let arrived = true;
-  let phase = 0;
   for (;;) {
     if (remaining === 0) {
       bestDepth = depth;
@@ -145,7 +144,6 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
     let stepped = false;
     if (arrived) {
       arrived = false;
-      phase = 0;
       for (let e = next[HEAD]!; (e & 1) === 0; e = next[e]!) {
         const i = e >>> 1;
         if (readOnly[i]) {
@@ -159,25 +157,32 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       }
       if (!stepped) {
         entry = next[HEAD]!;
-        while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
-          entry = next[entry]!;
+        while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
       }
-    }
-    if ((entry & 1) === 1 && phase === 0 && entry !== TAIL) {
-      // end of phase 0: the ops that may be left out, from the head again
-      phase = 1;
-      entry = next[HEAD]!;
-      while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
-        entry = next[entry]!;
     }
     if ((entry & 1) === 0) {
       const i = entry >>> 1;
       const ro = readOnly[i]!;
-      if (!stepped) ns = model.step(state, inputs[i]!, outputs[i]!);
+      if (!stepped) {
+        // Two placements of ops that may be left out (info/pending) never help: one that would
+        // not change the state here, and one that overwrites the state right after another
+        // such op (whose effect it would erase). A linearization with fewer of them exists,
+        // so one with as few as possible has neither, and the search still finds it. (Not
+        // applied to ok ops after info ops: that would prune as soundly, but leads the search
+        // into large failing subtrees before the equivalent sibling on valid histories.)
+        if (blind[i] && !mustPlace[i] && depth > 0 && !mustPlace[stackOp[depth - 1]!]) ns = null;
+        else {
+          ns = model.step(state, inputs[i]!, outputs[i]!);
+          if (ns === state && !mustPlace[i]) ns = null;
+        }
+      }
       if (ns !== null) {
         seen.set(i);
         const nz = z ^ zob[i]!;
-        if (seen.add(nz ^ mixState(hasHash ? model.hash!(ns) : hashValue(ns)), ns)) {
+        // The configuration includes whether its last op may be left out: the overwrite rule
+        // above makes what is explored from it depend on that, so it is part of the key.
+        const tag = 1 - mustPlace[i]!;
+        if (seen.add(nz ^ mixState(hasHash ? model.hash!(ns) : hashValue(ns)) ^ (tag << 29), ns, tag)) {
           if (seen.bytes > memoryBudget) return outcome("unknown", "memory");
           stackOp[depth] = i;
           stackState[depth] = state;
@@ -193,7 +198,8 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
           prev[next[c]!] = prev[c]!;
           next[prev[r]!] = next[r]!;
           prev[next[r]!] = prev[r]!;
-          if (depth > bestDepth) {
+          if (nOk - remaining > bestOk) {
+            bestOk = nOk - remaining;
             bestDepth = depth;
             bestState = state;
             bestSaved = false;
@@ -207,10 +213,9 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
         fails = ro === 1;
       }
       if (!fails) {
-        // the next candidate of this phase (read-only ops were all tried on arrival)
+        // the next candidate (read-only ops were all tried on arrival)
         entry = next[entry]!;
-        while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
-          entry = next[entry]!;
+        while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
         continue;
       }
     } else if (entry === TAIL) {
@@ -240,10 +245,8 @@ export function search<S, I, O>(p: SearchProblem<S, I, O>): SearchOutcome<S> {
       prev[next[c]!] = c;
       if (!forced[depth]) break;
     }
-    // resume the parent's scan after this op, in the phase it was tried in
-    phase = mustPlace[i] ? 0 : 1;
+    // resume the parent's scan after this op
     entry = next[2 * i]!;
-    while ((entry & 1) === 0 && (readOnly[entry >>> 1] || mustPlace[entry >>> 1] === phase))
-      entry = next[entry]!;
+    while ((entry & 1) === 0 && readOnly[entry >>> 1]) entry = next[entry]!;
   }
 }

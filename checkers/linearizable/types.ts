@@ -111,6 +111,14 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    */
   readOnly?(input: I, output: O): boolean;
   /**
+   * Optional, for speed: true when this operation overwrites the whole state: `step(s,
+   * input, output)` is never `null` and is the same for every state `s` (a write of a
+   * register, a put of a kv key). The search then never places an info/pending op right
+   * before such an op (its effect would be erased at once: leaving it out is equivalent).
+   * Default: false. A wrong `true` can give wrong verdicts.
+   */
+  blind?(input: I, output: O): boolean;
+  /**
    * Nondeterministic models set this instead of (or besides) `step`: all possible next
    * states, `[]` when the output is impossible. The checker then searches over sets of
    * states (a deterministic "powerset" model built from this one).

@@ -76,6 +76,7 @@ const KV: Model<KvState, KvInput, KvOutput> = {
     }
   },
   readOnly: (i: KvInput) => i.k === Kind.Get,
+  blind: (i: KvInput) => i.k === Kind.Put,
   hash: (s: KvState) => s.h,
   equal: (a: KvState, b: KvState) => a === b || (a.h === b.h && a.s === b.s),
   describeOp(op: CheckOp): string {

@@ -9,7 +9,7 @@
  * cas encoding: see ../types.ts. An `ok` cas with `swapped: false` did not swap and must be
  * placed where the register did not hold `expected` (or held exactly `observed`, if given).
  */
-import { hashString, mix32 } from "../hash.js";
+import { hashString } from "../hash.js";
 import type { CheckOp, Model, Prepared } from "../types.js";
 
 /** Canonical form of a register value. */
@@ -92,8 +92,15 @@ function registerReadOnly(i: RegisterInput, o: RegisterOutput): boolean {
   return i.k === Kind.Read || (i.k === Kind.Cas && o.cas === CasOut.NotSwapped);
 }
 
+function registerBlind(i: RegisterInput): boolean {
+  return i.k === Kind.Write;
+}
+
 function registerHash(s: Canon): number {
-  return typeof s === "number" ? mix32(s) : hashString(s);
+  // identity for numbers (the search mixes in random Zobrist words); the common absent
+  // state without hashing its text
+  if (typeof s === "number") return s & 0x3fffffff;
+  return s === ABSENT ? 0x2c1b3c6d : hashString(s);
 }
 
 function registerEqual(a: Canon, b: Canon): boolean {
@@ -137,6 +144,7 @@ function makeRegister(
     },
     step: registerStep,
     readOnly: registerReadOnly,
+    blind: registerBlind,
     hash: registerHash,
     equal: registerEqual,
     describeOp(op: CheckOp): string {

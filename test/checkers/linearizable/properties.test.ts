@@ -11,6 +11,9 @@ import { bruteForce } from "./brute-force.js";
 import { historyArb, type ModelName } from "./random-history.js";
 
 const models: ModelName[] = ["register", "cas-register", "kv"];
+/** GAUNTLET_FC_SCALE=10 runs ten times as many cases (for a longer soak). */
+const scale = Math.max(1, Number(process.env.GAUNTLET_FC_SCALE ?? 1));
+const runs = (n: number): number => Math.round(n * scale);
 
 describe("histories of random operations run against the model are linearizable", () => {
   for (const model of models) {
@@ -36,7 +39,7 @@ describe("histories of random operations run against the model are linearizable"
             expect(r.keys).toBeLessThanOrEqual(o.keys);
           },
         ),
-        { numRuns: 60 },
+        { numRuns: runs(60) },
       );
     });
   }
@@ -49,7 +52,7 @@ describe("the checker agrees with a brute-force checker on small random historie
         fc.property(historyArb(model), (h) => {
           expect(check(h, { model }).valid).toBe(bruteForce(h, model));
         }),
-        { numRuns: 400 },
+        { numRuns: runs(400) },
       );
     });
   }
@@ -83,7 +86,7 @@ describe("budgets give unknown, never a wrong verdict", () => {
             if (v !== "unknown") expect(v).toBe(bruteForce(h, model));
           },
         ),
-        { numRuns: 200 },
+        { numRuns: runs(200) },
       );
     });
   }
@@ -94,7 +97,7 @@ describe("budgets give unknown, never a wrong verdict", () => {
         const h = generateHistory({ model: "cas-register", ops: 300, processes: 8, seed, infoRate: 0.1 });
         expect(check(h, { model: "cas-register", memoryBudget }).valid).not.toBe(false);
       }),
-      { numRuns: 30 },
+      { numRuns: runs(30) },
     );
   });
 
