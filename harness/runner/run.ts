@@ -160,6 +160,8 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
     testJson.unavailable = cluster.unavailable;
     writeJson(join(runDir, FILES.test), testJson);
     await cluster.waitHealthy((cfg.healthTimeoutS ?? 30) * 1000);
+    (testJson.versions as Record<string, string>).server = await cluster.serverVersion(); // external: known once it answered
+    writeJson(join(runDir, FILES.test), testJson);
     say(`cluster healthy: ${cluster.nodes.map((n) => `${n}=${cluster!.clientEndpoints(n)[0]}`).join(" ")}`);
     if (cfg.nemesis) requireCapabilities(`nemesis ${cfg.nemesis.name}`, cfg.nemesis.needs, cluster);
 

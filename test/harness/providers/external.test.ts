@@ -1,9 +1,18 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { localProvider } from "../../../harness/providers/local/provider.js";
+import { etcd } from "../../support/env.js";
+import { newRunId } from "./leftovers.js";
 import {
   externalProvider,
   isLocalHost,
   parseEndpoints,
 } from "../../../harness/providers/external/provider.js";
+
+const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
 
 describe("external provider", () => {
   it("accepts endpoints on this machine", () => {
@@ -50,5 +59,48 @@ describe("external provider", () => {
       ),
     ).rejects.toThrow(/outside this machine/);
     await expect(c.waitHealthy(300)).rejects.toThrow(/not healthy/);
+  });
+});
+
+describe.skipIf(!etcd.ok)(`gauntlet run --provider external against a running etcd (${etcd.why})`, () => {
+  it("runs the register workload against the given endpoints, ends valid, and leaves the cluster running", async () => {
+    const root = mkdtempSync(join(tmpdir(), "gauntlet-external-test-"));
+    const runId = newRunId();
+    const cluster = await localProvider.start(
+      { nodes: 1, runDir: join(root, runId), runId, log: () => {} },
+      { server: "etcd", resultsRoot: root, namespaces: false },
+    );
+    try {
+      await cluster.waitHealthy(20_000);
+      const ep = cluster.clientEndpoints("n1")[0]!;
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          "run",
+          "--provider",
+          "external",
+          "--endpoints",
+          ep,
+          "--time-limit",
+          "2",
+          "--rate",
+          "100",
+          "--results",
+          join(root, "results"),
+        ],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/verdict: VALID/);
+      const test = JSON.parse(readFileSync(join(root, "results", "latest", "test.json"), "utf8"));
+      expect(test).toMatchObject({ name: "register-external", provider: "external", nodes: 1 });
+      expect(test.versions.server).toMatch(/API version 3\./);
+      expect(cluster.capabilities.killable!.isRunning("n1")).toBe(true); // external teardown leaves it alone
+    } finally {
+      await cluster.teardown();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
