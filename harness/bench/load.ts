@@ -313,7 +313,7 @@ async function runWatch(
   let ops = 0;
   let errors = 0;
   let puts = 0;
-  let lastMs = timing.measureFrom;
+  let lastMs = 0;
   const secondOf = (t: number) => {
     const sec = Math.max(0, Math.floor((t - timing.measureFrom) / 1000));
     for (let i = seconds.length; i <= sec; i++) seconds[i] = { ops: 0, errors: 0, h: newHistogram() };
@@ -372,6 +372,7 @@ async function runWatch(
   });
   hooks.ready?.();
   await hooks.waitStart?.();
+  lastMs = timing.measureFrom;
   const cpuStart = { v: undefined as number | undefined };
   const pick = keyPicker(spec.seed, spec, slice.worker);
   const value = benchValue(Math.max(8, spec.valSize));

@@ -5,8 +5,7 @@
  * provider arrives with issue 8 and is refused clearly until then.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { HarnessError, type Cluster } from "../api/cluster.js";
 import { createClient } from "../client/client.js";
 import { parseEndpoints } from "../providers/external/provider.js";
@@ -88,7 +87,6 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     );
   const id = runId();
   const runDir = resolve(o.results, "bench", `${new Date().toISOString().replace(/[:.]/g, "-")}-${id}`);
-  mkdirSync(join(runDir, "nodes"), { recursive: true });
   // Loopback, no namespaces: a benchmark needs no faults, and veth + bridge add CPU per packet.
   const cluster: Cluster = await localProvider.start(
     { nodes: o.nodes, runDir, runId: id, log: o.log },
