@@ -9,7 +9,8 @@
  *
  * Every op gets `key` set; events are routed to their key's generator by `event.key`.
  */
-import { restrictToThreads } from "./context.js";
+import { restrictContext } from "./context.js";
+import type { ThreadFilter } from "./context.js";
 import { lift } from "./lift.js";
 import type { Context, Event, GenLike, Generator, Op, OpResult, ThreadId } from "./types.js";
 
@@ -52,8 +53,8 @@ abstract class KeySlots implements Generator {
     readonly nextKey: number,
   ) {}
   protected abstract initialSlots(ctx: Context): number;
-  /** The slot to try first (then the following ones, wrapping around). */
-  protected abstract start(ctx: Context, n: number): number;
+  /** The slots to ask, in order. */
+  protected abstract order(ctx: Context, n: number): readonly number[];
   protected abstract slotContext(ctx: Context, i: number, n: number): Context;
   protected abstract make(slots: readonly Slot[], nextKey: number): KeySlots;
   protected abstract pickSoonest: boolean;
@@ -75,9 +76,9 @@ abstract class KeySlots implements Generator {
     let best: { i: number; slot: Slot; op: Op } | undefined;
     let replaced: Map<number, Slot> | undefined;
     const n = slots.length;
-    const start = this.start(ctx, n);
-    for (let j = 0; j < n; j++) {
-      const i = (start + j) % n;
+    const order = this.order(ctx, n);
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
       let slot = slots[i]!;
       const sctx = this.slotContext(ctx, i, slots.length);
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -103,9 +104,11 @@ abstract class KeySlots implements Generator {
           };
         break;
       }
-      if (best && !this.pickSoonest) break;
+      // Without soonest-first, the first op wins; with it, an op due now cannot be beaten.
+      if (best && (!this.pickSoonest || best.op.time <= ctx.time)) break;
     }
-    if (!best) return pending ? "pending" : null;
+    // Slots left out of `order` (their threads are all busy) may still have ops to come.
+    if (!best) return pending || order.length < n ? "pending" : null;
     const next = slots.slice();
     next[best.i] = best.slot;
     if (replaced) for (const [i, s] of replaced) if (i !== best.i) next[i] = s;
@@ -138,8 +141,11 @@ class PerKey extends KeySlots {
   protected initialSlots(ctx: Context): number {
     return this.poolSize ?? ctx.threads.length;
   }
-  protected start(ctx: Context, n: number): number {
-    return n > 1 ? ctx.random.int(n) : 0;
+  protected order(ctx: Context, n: number): readonly number[] {
+    const start = n > 1 ? ctx.random.int(n) : 0;
+    const out = new Array<number>(n);
+    for (let j = 0; j < n; j++) out[j] = (start + j) % n;
+    return out;
   }
   protected slotContext(ctx: Context): Context {
     return ctx;
@@ -165,6 +171,20 @@ export interface ConcurrentKeysOptions extends KeyOptions {
   groupSize: number;
 }
 
+/** Thread groups of a context, computed once per distinct thread list (shared by all versions). */
+interface Groups {
+  threads: readonly ThreadId[];
+  groupOf: Map<ThreadId, number>;
+  filters: ThreadFilter[];
+}
+
+function sameThreads(a: readonly ThreadId[], b: readonly ThreadId[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 class ConcurrentKeys extends KeySlots {
   protected pickSoonest = true;
   constructor(
@@ -172,21 +192,42 @@ class ConcurrentKeys extends KeySlots {
     readonly groupSize: number,
     slots: readonly Slot[] | undefined,
     nextKey: number,
+    readonly cache: { groups?: Groups } = {},
   ) {
     super(opts, slots, nextKey);
+  }
+  private groups(ctx: Context): Groups {
+    const c = this.cache.groups;
+    if (c && sameThreads(c.threads, ctx.threads)) return c;
+    const threads = ctx.threads.slice();
+    const groupOf = new Map<ThreadId, number>();
+    threads.forEach((t, i) => groupOf.set(t, Math.floor(i / this.groupSize)));
+    const filters: ThreadFilter[] = [];
+    for (let g = 0; g * this.groupSize < Math.max(1, threads.length); g++)
+      filters.push((t) => groupOf.get(t) === g);
+    return (this.cache.groups = { threads, groupOf, filters });
   }
   protected initialSlots(ctx: Context): number {
     return Math.ceil(ctx.threads.length / this.groupSize);
   }
-  protected start(): number {
-    return 0;
+  /** Only the groups with a free thread, in group order. */
+  protected order(ctx: Context, n: number): readonly number[] {
+    const { groupOf } = this.groups(ctx);
+    const seen = new Array<boolean>(n).fill(false);
+    for (const t of ctx.freeThreads) {
+      const g = groupOf.get(t);
+      if (g !== undefined && g < n) seen[g] = true;
+    }
+    const out: number[] = [];
+    for (let g = 0; g < n; g++) if (seen[g]) out.push(g);
+    return out;
   }
   protected slotContext(ctx: Context, i: number): Context {
-    const group = new Set<ThreadId>(ctx.threads.slice(i * this.groupSize, (i + 1) * this.groupSize));
-    return restrictToThreads(ctx, group);
+    const f = this.groups(ctx).filters[i];
+    return f ? restrictContext(ctx, f) : restrictContext(ctx, () => false);
   }
   protected make(slots: readonly Slot[], nextKey: number): KeySlots {
-    return new ConcurrentKeys(this.opts, this.groupSize, slots, nextKey);
+    return new ConcurrentKeys(this.opts, this.groupSize, slots, nextKey, this.cache);
   }
 }
 

@@ -7,6 +7,10 @@
  * temp dir, one write per line) exactly as in a run. Prints ops/s, CPU µs per op and the load.
  *
  *   npm run bench:harness -- [--seconds 5] [--concurrency 10] [--ops-per-key 100] [--sink file|memory|none]
+ *                            [--keys concurrent|pool]
+ *
+ * `--keys concurrent` (default, as the register workload does): concurrentKeys with 5 threads
+ * per key; `--keys pool`: perKey with a pool of as many keys as threads.
  *
  * `--sink memory` keeps the Recorder but drops the lines (no history file); `--sink none` drops
  * events altogether: the differences show what recording costs.
@@ -16,7 +20,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { HistoryWriter } from "../../../checkers/history/index.js";
 import { Recorder } from "../../runner/recorder.js";
-import { clients, fn, interpret, mix, perKey, realClock, seconds } from "../index.js";
+import { clients, concurrentKeys, fn, interpret, mix, perKey, realClock, seconds } from "../index.js";
 import type { Completion, Event, Worker } from "../index.js";
 
 function arg(name: string, dflt: number): number {
@@ -58,16 +62,17 @@ const worker: Worker = {
   },
 };
 
+const keysKind = process.argv.includes("pool") ? "pool" : "concurrent";
+const perKeyGen = () =>
+  mix([
+    fn(() => ({ f: "read" })),
+    fn((ctx) => ({ f: "write", value: ctx.random.int(5) })),
+    fn((ctx) => ({ f: "cas", value: [ctx.random.int(5), ctx.random.int(5)] })),
+  ]);
 const gen = clients(
-  perKey({
-    opsPerKey,
-    gen: () =>
-      mix([
-        fn(() => ({ f: "read" })),
-        fn((ctx) => ({ f: "write", value: ctx.random.int(5) })),
-        fn((ctx) => ({ f: "cas", value: [ctx.random.int(5), ctx.random.int(5)] })),
-      ]),
-  }),
+  keysKind === "pool"
+    ? perKey({ opsPerKey, gen: perKeyGen })
+    : concurrentKeys({ groupSize: 5, opsPerKey, gen: perKeyGen }),
 );
 
 const dir = mkdtempSync(join(tmpdir(), "gauntlet-bench-harness-"));
@@ -99,6 +104,7 @@ try {
       {
         bench: "harness",
         sink: sinkKind,
+        keys: keysKind,
         concurrency,
         opsPerKey,
         seconds: Number(wall.toFixed(2)),
@@ -109,7 +115,7 @@ try {
         cpuMicrosPerOp: Number(((cpuS * 1e6) / ops).toFixed(1)),
         cpuUtilisation: Number((cpuS / wall).toFixed(2)),
         historyBytes: size,
-        keys: recorder.keys.size,
+        keysUsed: recorder.keys.size,
         ok: recorder.ok,
         fail: recorder.fail,
         load: loadavg().map((x) => Number(x.toFixed(2))),

@@ -240,6 +240,21 @@ describe("independent keys", () => {
     expect(seqs.filter((s) => s.length === 2).length).toBeGreaterThanOrEqual(13);
     expect(keys.length).toBeLessThanOrEqual(17);
   });
+  it("concurrentKeys stays pending (not exhausted) while a busy group still has ops", async () => {
+    // two keys only; thread 0 is fast, thread 1 slow: when thread 0 is done with k0, k1 is not
+    const g = seq(
+      concurrentKeys({ groupSize: 1, gen: (k) => (k === "k0" || k === "k1" ? limit(10, repeat(w)) : null) }),
+      limit(3, repeat(r)),
+    );
+    const { history } = await simulate(g, {
+      threads: 2,
+      latency: (op) => (op.process === 0 ? ms(1) : ms(5)),
+    });
+    const fs = invokes(history).map((e) => `${e.f}${e.key ?? ""}`);
+    expect(fs.filter((f) => f === "writek1")).toHaveLength(10);
+    expect(fs.filter((f) => f === "writek0")).toHaveLength(10);
+    expect(fs.slice(20)).toEqual(["read", "read", "read"]);
+  });
   it("concurrentKeys gives each group of threads its own key", async () => {
     const { history } = await simulate(
       limit(200, concurrentKeys({ groupSize: 2, opsPerKey: 10, gen: () => repeat(r) })),
