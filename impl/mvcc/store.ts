@@ -689,6 +689,17 @@ export class MvccStore implements LogView {
     return this.watches.isSynced(id);
   }
 
+  /**
+   * A progress notification for a watcher (no events, `header.revision` = the current
+   * revision), or undefined while it is not synced — etcd sends progress only to watchers that
+   * have everything up to the current revision, so a client never reads a revision it has not
+   * seen all events below.
+   */
+  watchProgress(id: number): WatchResponse | undefined {
+    if (!this.watches.isSynced(id)) return undefined;
+    return { header: { revision: this.rev }, watchId: id, events: [], compactRevision: 0, canceled: false };
+  }
+
   /** Number of registered watchers. */
   get watcherCount(): number {
     return this.watches.size;

@@ -216,3 +216,30 @@ describe("watch catch-up batches count revisions with events", () => {
     expect(first.map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[3]]);
   });
 });
+
+describe("progress notifications", () => {
+  test("only for a synced watcher, at the current revision", () => {
+    const st = new MvccStore({ watchBatchMaxRevs: 1 });
+    st.put({ key: b("k") }); // 2
+    st.put({ key: b("k") }); // 3
+    const live = st.watch({ key: b("k") });
+    const past = st.watch({ key: b("k"), startRevision: 2 });
+    expect(st.watchProgress(live)).toEqual({
+      header: { revision: 3 },
+      watchId: live,
+      events: [],
+      compactRevision: 0,
+      canceled: false,
+    });
+    expect(st.watchProgress(past)).toBeUndefined();
+    st.takeWatchResponses(); // past gets revision 2 only (batches of 1)
+    expect(st.watchProgress(past)).toBeUndefined();
+    st.takeWatchResponses(); // and now 3
+    expect(st.watchProgress(past)?.header.revision).toBe(3);
+    st.put({ key: b("k") }); // 4: both have an undelivered event
+    expect(st.watchProgress(live)).toBeUndefined();
+    st.takeWatchResponses();
+    expect(st.watchProgress(live)?.header.revision).toBe(4);
+    expect(st.watchProgress(999)).toBeUndefined();
+  });
+});
