@@ -374,6 +374,20 @@ export const ETCD_ERRORS: readonly EtcdErrorEntry[] = [
     why: "the request context was cancelled after it may have been proposed",
   },
   {
+    message: "etcdserver: request timed out, waiting for the applied index took too long",
+    code: 14,
+    name: "applied-index-timeout",
+    definite: false,
+    why: "etcd 3.5: timed out waiting for the apply loop; treated as unknown like every timeout",
+  },
+  {
+    message: "etcdserver: unknown method",
+    code: 2,
+    name: "unknown-method",
+    definite: true,
+    why: "the server has no such request type: nothing done",
+  },
+  {
     message: "raft proposal dropped",
     code: 2,
     name: "proposal-dropped",

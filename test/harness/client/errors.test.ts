@@ -78,6 +78,11 @@ const EXPECTED_ETCD: Record<string, [name: string, definite: boolean]> = {
   "etcdserver: rpc not supported for learner": ["not-supported-for-learner", true],
   "etcdserver: bad leader transferee": ["bad-leader-transferee", true],
   "etcdserver: request cancelled": ["request-cancelled", false],
+  "etcdserver: request timed out, waiting for the applied index took too long": [
+    "applied-index-timeout",
+    false,
+  ],
+  "etcdserver: unknown method": ["unknown-method", true],
   "raft proposal dropped": ["proposal-dropped", true],
 };
 
