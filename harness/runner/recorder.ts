@@ -21,6 +21,8 @@ export interface Second {
 export interface FaultWindow {
   /** What was started, e.g. `partition majorities-ring`. */
   name: string;
+  /** The fault family (`partition`, `kill`, ...), from the op name `start-<family>`. */
+  family: string;
   start: number;
   /** ns since start; undefined while active. */
   end?: number;
@@ -91,19 +93,27 @@ export class Recorder {
     }
   };
 
-  /** Nemesis ops: `start-*` / `fault` invokes open a window, `stop-*` / `heal*` completions close them. */
+  /**
+   * Fault windows from nemesis completions, by naming convention: `start-<family>` (ok or info)
+   * opens a window named `<family>` plus `value.shape` when given (e.g. "partition
+   * majorities-ring"); `stop-<family>` closes that family's open windows. Other nemesis ops are
+   * instants, not windows.
+   */
   private nemesisEvent(e: Event): void {
-    if (e.type === "invoke") return;
-    const f = e.f;
-    if (/^(stop|heal|resume|restart|reset|free|end)/.test(f)) {
-      for (const w of this.faults) if (w.end === undefined) w.end = e.time;
-    } else if (e.type === "ok" || e.type === "info") {
-      const what =
-        typeof e.value === "object" && e.value !== null && "shape" in e.value
-          ? ` ${String((e.value as { shape: unknown }).shape)}`
-          : "";
-      this.faults.push({ name: `${f.replace(/^start-/, "")}${what}`, start: e.time });
+    if (e.type === "invoke" || e.type === "fail") return;
+    const m = /^(start|stop)-(.+)$/.exec(e.f);
+    if (!m) return;
+    const family = m[2]!;
+    if (m[1] === "stop") {
+      for (const w of this.faults) if (w.end === undefined && w.family === family) w.end = e.time;
+      return;
     }
+    const v = e.value;
+    const shape =
+      typeof v === "object" && v !== null && "shape" in v
+        ? ` ${String((v as { shape: unknown }).shape)}`
+        : "";
+    this.faults.push({ name: `${family}${shape}`, family, start: e.time });
   }
 
   /** The fault active now, for the live line. */

@@ -39,12 +39,23 @@ describe("Recorder", () => {
     expect([...rec.keys].sort()).toEqual(["r1", "r2"]);
     expect(rec.seconds.map((x) => x.ok + x.fail + x.info)).toEqual([1, 1]);
     expect(rec.quantiles().read!.p50).toBeCloseTo(500, -1);
-    expect(rec.faults).toEqual([{ name: "partition majorities-ring", start: s(1.5), end: s(2.6) }]);
+    expect(rec.faults).toEqual([
+      { name: "partition majorities-ring", family: "partition", start: s(1.5), end: s(2.6) },
+    ]);
     expect(rec.activeFault()).toBeUndefined();
   });
 
   it("reports an open fault as active until it is closed", () => {
-    const { rec } = recorded([{ time: s(1), process: "nemesis", type: "ok", f: "kill", value: ["n1"] }]);
+    const { rec } = recorded([
+      { time: s(1), process: "nemesis", type: "ok", f: "start-kill", value: ["n1"] },
+      { time: s(1.5), process: "nemesis", type: "ok", f: "start-pause", value: { shape: "leader" } },
+      { time: s(2), process: "nemesis", type: "ok", f: "stop-pause" },
+      { time: s(2.1), process: "nemesis", type: "ok", f: "compact" }, // an instant, not a window
+    ]);
+    expect(rec.faults.map((w) => [w.name, w.end])).toEqual([
+      ["kill", undefined],
+      ["pause leader", s(2)],
+    ]);
     expect(rec.activeFault()).toBe("kill");
     rec.closeFaults(s(3));
     expect(rec.faults[0]!.end).toBe(s(3));
@@ -58,7 +69,7 @@ describe("summary", () => {
   });
 
   it("marks fault windows under the chart", () => {
-    expect(faultRow([{ name: "kill", start: s(2), end: s(4) }], 6, 6)).toBe("  ▀▀  ");
+    expect(faultRow([{ name: "kill", family: "kill", start: s(2), end: s(4) }], 6, 6)).toBe("  ▀▀  ");
     expect(faultRow([], 6, 6)).toBe("");
   });
 
