@@ -201,3 +201,13 @@ describe("error registry", () => {
     expect(outcome("read", { name: "x", definite: false })).toBe("fail");
   });
 });
+
+describe("README error table", () => {
+  it("lists every registry entry", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(new URL("../../../harness/client/README.md", import.meta.url), "utf8");
+    for (const e of [...ETCD_ERRORS, ...GRPC_STATUS, ...TRANSPORT_ERRORS, ...CLIENT_ERRORS])
+      expect(readme).toContain(`\`${e.name}\``);
+    for (const e of ETCD_ERRORS) expect(readme).toContain(e.message);
+  });
+});
