@@ -220,7 +220,9 @@ export class RaftDiskStorage {
   /**
    * Persists what a Ready asks for — a received snapshot (file, then WAL marker), entries and
    * hard state (one WAL write, one fdatasync with whatever else is queued) — and then puts it
-   * into `memory`. Resolve before sending the Ready's messages.
+   * into `memory`. Resolve before sending the Ready's messages. If it rejects (e.g.
+   * `NoSpaceError`), `memory` is unchanged and the Ready must not be acted on: neither send its
+   * messages nor advance; save the same Ready again later, or stop the member.
    */
   async save(rd: RaftPersist): Promise<void> {
     const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
