@@ -221,6 +221,7 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
       });
       next = { index: r.nextIndex, processes: next.processes };
     }
+    if (cfg.nemesis) await cfg.nemesis.nemesis.teardown().catch((e) => log(`nemesis teardown: ${String(e)}`));
     await healAll(cluster, log);
 
     // 4. Settle, then final reads (skipped after Ctrl-C).
