@@ -7,7 +7,8 @@
  * - `harness-client`: harness/client (grpc-js, protobufjs codecs, plain results);
  * - `grpc-js-raw`: grpc-js makeUnaryRequest with pre-encoded Buffers, responses not decoded;
  * - `http2-raw`: ./transport.ts Http2Transport (gRPC on node:http2), pre-encoded, not decoded;
- * - `bench-w1`, `bench-w2`: the `gauntlet bench` engine itself with 1 and 2 worker threads.
+ * - `bench-w0`, `bench-w1`, `bench-w2`: the `gauntlet bench` engine itself in the main thread,
+ *   and with 1 and 2 worker threads.
  *
  *   npm run bench:client-cost -- [--requests 8000] [--clients 32] [--op put|range] [--endpoint host:port] [--json FILE]
  */
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       );
       t.close();
     }
-    for (const workers of [1, 2]) {
+    for (const workers of [0, 1, 2]) {
       const { run } = await runOnce(spec(endpoint, workers));
       rows.push({
         variant: `bench-w${workers}`,

@@ -35,7 +35,7 @@ export function specFromArgv(
   a: BenchArgv,
 ): Omit<BenchSpec, "endpoints"> & { transport: LoadSpec["transport"] } {
   const clients = int("clients", a.clients, 1);
-  const workers = a.workers === undefined ? 1 : int("workers", a.workers, 0);
+  const workers = a.workers === undefined ? 0 : int("workers", a.workers, 0);
   const conns = a.conns === undefined ? Math.max(1, workers) : int("conns", a.conns, 1);
   if (a.duration !== undefined && a.total !== undefined)
     throw new HarnessError("give --duration or --total, not both");

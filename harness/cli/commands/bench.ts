@@ -56,11 +56,11 @@ export const benchCommand: CommandModule<object, BenchArgv> = {
       })
       .option("conns", {
         type: "number",
-        describe: "gRPC connections in total (default: one per worker thread)",
+        describe: "gRPC connections in total (default: one per worker thread, at least one)",
       })
       .option("workers", {
         type: "number",
-        describe: "worker threads driving the clients (default 1; 0 = in the main thread)",
+        describe: "worker threads driving the clients (default 0: in the main thread, the leanest on few cores)",
       })
       .option("duration", { type: "number", describe: "seconds of measured load (default 10)" })
       .option("total", { type: "number", describe: "requests to measure instead of a duration" })
