@@ -6,7 +6,7 @@
  * the NOSPACE alarm and quota, lease expiry, watch fan-out and the maintenance calls.
  */
 import { createHash } from "node:crypto";
-import type * as grpc from "@grpc/grpc-js";
+import type { StreamCall } from "./stream-call.js";
 import protobuf from "protobufjs";
 import { EtcdError as MvccError, MvccStore, isEtcdError } from "../mvcc/index.js";
 import type * as mvcc from "../mvcc/index.js";
@@ -455,7 +455,7 @@ export class EtcdServer implements Core {
    * pages, so the body is: 8 bytes (little endian) length of the store's serialized state, the
    * state, zero padding.
    */
-  snapshot(call: grpc.ServerWritableStream<object, object>): void {
+  snapshot(call: StreamCall): void {
     const state = this.store.serialize();
     const bodyLen = Math.ceil((8 + state.byteLength) / 512) * 512;
     const body = Buffer.alloc(bodyLen);
@@ -483,7 +483,7 @@ export class EtcdServer implements Core {
 
   // ------------------------------------------------------------------ leases: keep-alive stream
 
-  leaseKeepAlive(call: grpc.ServerDuplexStream<object, object>): void {
+  leaseKeepAlive(call: StreamCall): void {
     call.on("data", (req: { ID: number }) => {
       if (this.stopped) return;
       let resp: object;
@@ -503,7 +503,7 @@ export class EtcdServer implements Core {
 
   // ------------------------------------------------------------------ watch
 
-  watch(call: grpc.ServerDuplexStream<object, object>): void {
+  watch(call: StreamCall): void {
     const ws = new WatchStream(this, call, this.log);
     call.on("data", (req: object) => ws.onRequest(req as never));
     call.on("end", () => {

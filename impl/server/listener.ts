@@ -6,7 +6,11 @@
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { ConnectionInjector } from "@grpc/grpc-js";
+
+/** Where HTTP/2 connections go: grpc-js's connection injector, or the lean transport. */
+export interface Http2Sink {
+  injectConnection(socket: Socket): void;
+}
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -14,7 +18,7 @@ export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export function listen(
   host: string,
   port: number,
-  injector: ConnectionInjector | undefined,
+  injector: Http2Sink | undefined,
   http: HttpHandler,
 ): Promise<NetServer> {
   const httpServer = createHttpServer(http);

@@ -12,7 +12,8 @@ import { decodeCommand } from "./commands.js";
 import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "./etcd-server.js";
 import type { ServerConfig } from "./flags.js";
 import { clusterId, hexId, memberId } from "./ids.js";
-import { hostPort, listen } from "./listener.js";
+import { hostPort, listen, type Http2Sink } from "./listener.js";
+import { createH2Server } from "./h2-transport.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { addServices } from "./services.js";
@@ -120,13 +121,36 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     () => storage.stats().snapshotsSaved,
   );
 
-  const grpcServer = new grpc.Server({
-    "grpc.max_receive_message_length": config.maxRequestBytes + 512 * 1024,
-    "grpc.max_send_message_length": 2 ** 31 - 1,
-    "grpc.max_concurrent_streams": 2 ** 31 - 1,
-  });
-  addServices(grpcServer, core, metrics, log);
-  const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  // The transport: the lean one on node:http2 by default, @grpc/grpc-js with GAUNTLET_GRPC=grpc-js.
+  const maxMessageBytes = config.maxRequestBytes + 512 * 1024;
+  let injector: Http2Sink;
+  let stopTransport: () => void;
+  if (process.env.GAUNTLET_GRPC === "grpc-js") {
+    const grpcServer = new grpc.Server({
+      "grpc.max_receive_message_length": maxMessageBytes,
+      "grpc.max_send_message_length": 2 ** 31 - 1,
+      "grpc.max_concurrent_streams": 2 ** 31 - 1,
+    });
+    addServices(grpcServer, core, metrics, log);
+    const inj = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    injector = inj;
+    stopTransport = () => {
+      inj.destroy();
+      grpcServer.forceShutdown();
+    };
+  } else {
+    const h2 = createH2Server(core, metrics, log, maxMessageBytes);
+    const sessions = new Set<import("node:http2").ServerHttp2Session>();
+    h2.on("session", (s) => {
+      sessions.add(s);
+      s.on("close", () => sessions.delete(s));
+    });
+    injector = { injectConnection: (socket) => h2.connection(socket) };
+    stopTransport = () => {
+      for (const s of sessions) s.destroy();
+      h2.close();
+    };
+  }
 
   const http = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? "/").split("?")[0];
@@ -198,8 +222,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       (closing ??= (async () => {
         core.stop();
         for (const l of listeners) l.close();
-        injector.destroy();
-        grpcServer.forceShutdown();
+        stopTransport();
         await storage.close();
         log.info("stopped", { name: config.name });
       })()),

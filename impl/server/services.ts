@@ -1,5 +1,6 @@
 /**
- * The gRPC services (KV, Watch, Lease, Maintenance, Cluster) as @grpc/grpc-js handlers: each
+ * The gRPC services (KV, Watch, Lease, Maintenance, Cluster) as @grpc/grpc-js handlers (used
+ * with GAUNTLET_GRPC=grpc-js; the default transport is h2-transport.ts): each
  * unary handler checks the request size, calls the server core, and answers with the result or
  * with etcd's error; every call is counted and timed for /metrics. A handler never throws into
  * grpc-js: a malformed or hostile request gets an error status, never a crash.
@@ -9,6 +10,7 @@ import { Errors, toGrpcError } from "./errors.js";
 import { serviceDefinition, wireSize } from "./proto.js";
 import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
+import type { StreamCall } from "./stream-call.js";
 
 type Handler = (req: never) => unknown;
 
@@ -18,9 +20,9 @@ export interface Core {
   /** Methods that write (their request size is checked against --max-request-bytes). */
   writes: ReadonlySet<string>;
   maxRequestBytes: number;
-  watch(call: grpc.ServerDuplexStream<object, object>): void;
-  leaseKeepAlive(call: grpc.ServerDuplexStream<object, object>): void;
-  snapshot(call: grpc.ServerWritableStream<object, object>): void;
+  watch(call: StreamCall): void;
+  leaseKeepAlive(call: StreamCall): void;
+  snapshot(call: StreamCall): void;
 }
 
 const codeName = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k])) as Record<

@@ -4,7 +4,7 @@
  * free one from 0), mapped to store-wide watcher ids. Create, cancel and progress requests;
  * responses in the order etcd sends them (a watch's "created" before any of its events).
  */
-import type * as grpc from "@grpc/grpc-js";
+import type { StreamCall } from "./stream-call.js";
 import type * as mvcc from "../mvcc/index.js";
 import type { Logger } from "./log.js";
 import type { ResponseHeader } from "./pb.js";
@@ -34,7 +34,7 @@ export class WatchStream {
 
   constructor(
     private readonly host: WatchHost,
-    private readonly call: grpc.ServerDuplexStream<object, object>,
+    private readonly call: StreamCall,
     private readonly log: Logger,
   ) {}
 
