@@ -13,9 +13,10 @@
  * +infinity and constrain nothing).
  *
  * Everything is on integer ids and typed arrays: the linked list in Int32Arrays, the
- * linearized set as a Uint32Array bitset hashed incrementally (Zobrist: a random 32-bit
- * word per op, XORed in and out), the cache as an open-addressing hash table over flat
- * typed arrays. Per step the only allocation is what the model's `step` makes.
+ * linearized set hashed incrementally (Zobrist: a random 30-bit word per op, XORed in and
+ * out), the visited configurations in configurations.ts. Per step the only allocation is
+ * what the model's `step` makes. Reductions that keep a linearization if there is one (read-
+ * only ops first; no pointless info ops) are explained where they are applied.
  */
 import { Configurations } from "./configurations.js";
 import { hashValue } from "./hash.js";

@@ -166,20 +166,21 @@ export interface LinearizationStep {
 /** Why a partition is not linearizable: the search's deepest point. */
 export interface Counterexample {
   /**
-   * The longest linearizable prefix found by the search: op ids in linearization order,
-   * with the state after each. Every op not in it that had completed before one of the
-   * `blocked` ops was invoked... is either in it or impossible: see `blocked`.
+   * The longest linearizable prefix found by the search (the most `ok` ops placed; it ends
+   * with an ok op): op ids in linearization order, with the state after each. It may include
+   * info/pending ops the search chose to place.
    */
   prefix: LinearizationStep[];
   /**
-   * The operations that could come next after the prefix (invoked before every unplaced
-   * op's completion) and cannot be placed there: the model rejects their output. Ordered by
-   * completion; the first is the op that breaks the history (highlight it).
+   * The `ok` operations that could come next after the prefix (invoked before every unplaced
+   * ok op's completion) and cannot be placed there: the model rejects their output (and
+   * placing info/pending ops first does not help). Ordered by completion; the first is
+   * `firstBad`, the op that breaks the history (highlight it).
    */
   blocked: number[];
   /**
-   * The op whose completion bounds the search at that point: it must be linearized before
-   * anything invoked after it completed, and it cannot be (often equal to `blocked[0]`).
+   * The unplaced ok op that completed first: it must be linearized before anything invoked
+   * after it completed, and it cannot be (it is `blocked[0]`).
    */
   firstBad: number;
   /** The model state(s) after the prefix, described. */

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateHistory, type SimModel } from "../../../checkers/bench/generate.js";
-import { check } from "../../../checkers/linearizable/index.js";
+import { check, getModel } from "../../../checkers/linearizable/index.js";
 import { bruteForce } from "./brute-force.js";
 import { historyArb, type ModelName } from "./random-history.js";
 
@@ -53,6 +53,49 @@ describe("the checker agrees with a brute-force checker on small random historie
           expect(check(h, { model }).valid).toBe(bruteForce(h, model));
         }),
         { numRuns: runs(400) },
+      );
+    });
+  }
+
+  for (const model of models) {
+    it(`on false, the counterexample is consistent (${model})`, () => {
+      const m = getModel(model);
+      fc.assert(
+        fc.property(historyArb(model), (h) => {
+          const r = check(h, { model });
+          for (const p of r.partitions) {
+            if (p.valid !== false) continue;
+            const cx = p.counterexample!;
+            // the prefix replays in the model, respects real time, and ends in `states`
+            let state = m.init();
+            const placed = new Set<number>();
+            for (const step of cx.prefix) {
+              const op = r.operations[step.op]!;
+              for (const q of placed) {
+                const earlier = r.operations[q]!;
+                expect(
+                  op.completeIndex !== null && op.status === "ok" && op.completeIndex < earlier.invokeIndex,
+                ).toBe(false);
+              }
+              const prep = m.prepare!(op)!;
+              state = m.step(state, prep.input, prep.output);
+              expect(state).not.toBeNull();
+              placed.add(step.op);
+            }
+            expect(cx.states).toEqual([m.describeState(state)]);
+            // the first bad op is the unplaced ok op that completed first, and it does not fit
+            expect(cx.blocked[0]).toBe(cx.firstBad);
+            const bad = r.operations[cx.firstBad]!;
+            expect(bad.status).toBe("ok");
+            const unplacedOk = p.ops.filter((id) => !placed.has(id) && r.operations[id]!.status === "ok");
+            expect(Math.min(...unplacedOk.map((id) => r.operations[id]!.completeIndex!))).toBe(
+              bad.completeIndex,
+            );
+            const prep = m.prepare!(bad)!;
+            expect(m.step(state, prep.input, prep.output)).toBeNull();
+          }
+        }),
+        { numRuns: runs(300) },
       );
     });
   }
