@@ -144,6 +144,7 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
   private readonly watches = new Set<grpc.ClientDuplexStream<Pb, Pb>>();
   private readonly h2: Http2Transport | undefined;
   private readonly connectTimeoutMs: number | undefined;
+  private readonly metadata: grpc.Metadata;
 
   constructor(opts: ClientOptions) {
     if (typeof opts.endpoint !== "string" || !/^[^\s/]+:\d+$/.test(opts.endpoint))
@@ -160,7 +161,12 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
       throw new RangeError(
         `createClient: transport must be "grpc-js" or "http2", got ${JSON.stringify(opts.transport)}`,
       );
-    this.h2 = opts.transport === "http2" ? new Http2Transport(opts.endpoint) : undefined;
+    this.h2 =
+      opts.transport === "http2"
+        ? new Http2Transport(opts.endpoint, opts.requireLeader ? { hasleader: "true" } : {})
+        : undefined;
+    this.metadata = new grpc.Metadata();
+    if (opts.requireLeader) this.metadata.set("hasleader", "true");
     this.grpc = new grpc.Client(opts.endpoint, grpc.credentials.createInsecure(), {
       "grpc.use_local_subchannel_pool": opts.sharedConnection ? 0 : 1,
       "grpc.enable_retries": 0,
@@ -230,6 +236,7 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
         m.serialize,
         m.deserialize,
         req,
+        this.metadata.clone(),
         { deadline: this.deadline(o) },
         (err, res) => {
           signal?.removeEventListener("abort", onAbort);
@@ -443,7 +450,13 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
   private keepAliveStream(): NonNullable<GrpcEtcdClient<V>["keepAlive"]> {
     if (this.keepAlive) return this.keepAlive;
     const m = M.leaseKeepAlive();
-    const call = this.grpc.makeBidiStreamRequest(m.path, m.serialize, m.deserialize, {});
+    const call = this.grpc.makeBidiStreamRequest(
+      m.path,
+      m.serialize,
+      m.deserialize,
+      this.metadata.clone(),
+      {},
+    );
     const ka = { call, waiters: new Map<string, ((r: Pb | Error) => void)[]>() };
     const failAll = (e: Error): void => {
       if (this.keepAlive === ka) this.keepAlive = undefined;
@@ -495,7 +508,13 @@ class GrpcEtcdClient<V> implements EtcdClient<V> {
           toClientError(name, { code: GrpcCode.UNAVAILABLE, details: "Channel closed before call started" }),
         );
       const m = M.watch();
-      const call = this.grpc.makeBidiStreamRequest(m.path, m.serialize, m.deserialize, {});
+      const call = this.grpc.makeBidiStreamRequest(
+        m.path,
+        m.serialize,
+        m.deserialize,
+        this.metadata.clone(),
+        {},
+      );
       this.watches.add(call);
       let created = false;
       let ended = false;

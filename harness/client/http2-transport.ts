@@ -37,7 +37,11 @@ export class Http2Transport {
   private session: Session | undefined;
   private closed = false;
 
-  constructor(readonly endpoint: string) {}
+  /** `headers`: extra request headers (gRPC metadata) sent with every call. */
+  constructor(
+    readonly endpoint: string,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
 
   private open(): Session {
     if (this.session && !this.session.s.closed && !this.session.s.destroyed) return this.session;
@@ -111,6 +115,7 @@ export class Http2Transport {
       let req: http2.ClientHttp2Stream;
       try {
         req = sess.s.request({
+          ...this.headers,
           ":method": "POST",
           ":path": path,
           "content-type": "application/grpc",

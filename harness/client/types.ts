@@ -36,6 +36,13 @@ export interface ClientOptions {
    * same. Streams (watch, lease keep-alive) always use grpc-js.
    */
   transport?: "grpc-js" | "http2";
+  /**
+   * Send etcd's require-leader metadata (`hasleader: true`) with every call and stream: a member
+   * without a leader then answers `no-leader` at once (definite) instead of letting the request
+   * wait for its deadline (indeterminate), and cancels watches when it loses its leader.
+   * Default false.
+   */
+  requireLeader?: boolean;
 }
 
 /** Per-call options (all calls accept them). */

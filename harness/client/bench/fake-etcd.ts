@@ -26,6 +26,8 @@ export interface FakeEtcd {
   calls: Map<string, number>;
   /** Client addresses seen (`ip:port`): one per TCP connection. */
   peers: Set<string>;
+  /** The `hasleader` metadata of each request, in order (undefined when absent). */
+  hasLeader: (string | undefined)[];
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startFakeEtcd(opts: FakeEtcdOptions = {}): Promise<FakeEtc
   let revision = 1;
   const calls = new Map<string, number>();
   const peers = new Set<string>();
+  const hasLeader: (string | undefined)[] = [];
   const header = (): Pb => ({ clusterId: 1, memberId: 1, revision, raftTerm: 1 });
   const kvOf = (key: string): Pb | undefined => {
     const e = store.get(key);
@@ -112,6 +115,8 @@ export async function startFakeEtcd(opts: FakeEtcdOptions = {}): Promise<FakeEtc
     impl[name] = (call: grpc.ServerUnaryCall<Pb, Pb>, cb: grpc.sendUnaryData<Pb>) => {
       calls.set(name, (calls.get(name) ?? 0) + 1);
       peers.add(call.getPeer());
+      const md = call.metadata.get("hasleader");
+      hasLeader.push(md.length ? String(md[0]) : undefined);
       const h = opts.hook?.(name, call.request);
       if (h === "hang") return;
       if (h) return cb({ code: h.code, details: h.details } as grpc.ServiceError, null);
@@ -129,6 +134,7 @@ export async function startFakeEtcd(opts: FakeEtcdOptions = {}): Promise<FakeEtc
     server,
     calls,
     peers,
+    hasLeader,
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }

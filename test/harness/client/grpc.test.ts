@@ -163,6 +163,17 @@ describe.each(["grpc-js", "http2"] as const)("client (%s transport) against a gr
     expect(fake.peers.size - before).toBe(3);
   });
 
+  it("sends require-leader metadata only when asked", async () => {
+    const plain = client();
+    await plain.get("md/1");
+    expect(fake.hasLeader[fake.hasLeader.length - 1]).toBeUndefined();
+    const strict = createClient({ endpoint: `127.0.0.1:${fake.port}`, transport, requireLeader: true });
+    clients.push(strict as EtcdClient<unknown>);
+    await strict.get("md/2");
+    await strict.put("md/2", "x");
+    expect(fake.hasLeader.slice(-2)).toEqual(["true", "true"]);
+  });
+
   it("refuses bad arguments before sending anything (definite)", async () => {
     const c = client();
     const before = fake.calls.get("Range") ?? 0;
