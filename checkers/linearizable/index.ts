@@ -71,8 +71,10 @@ export function checkOps(
   const groups = model.partition ? model.partition(searched) : partitionByKey(searched);
   const partitions: PartitionResult[] = [];
   let valid: Validity = true;
-  for (const group of groups) {
+  for (const unsorted of groups) {
     const t0 = performance.now();
+    // local ids in invoke order (the visited-set encoding is compact for that order)
+    const group = [...unsorted].sort((a, b) => a.id - b.id);
     const key = group[0]?.key;
     const ids = group.map((op) => op.id);
     if (performance.now() >= deadline) {
