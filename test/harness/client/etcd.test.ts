@@ -226,3 +226,71 @@ describe.skipIf(!etcd.ok).each(["grpc-js", "http2"] as const)(
     });
   },
 );
+
+describe.skipIf(!etcd.ok)(`requireLeader against a member that lost its leader (${etcd.why})`, () => {
+  let dir: string;
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const ch of children) ch.kill("SIGKILL");
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers no-leader at once (definite) instead of a timeout (indeterminate)", async () => {
+    dir = mkdtempSync(join(tmpdir(), "gauntlet-test-client-noleader-"));
+    const ports = await Promise.all(Array.from({ length: 6 }, freePort));
+    const names = ["a", "b", "c"];
+    const cluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(",");
+    names.forEach((n, i) => {
+      const [cp, pp] = [ports[2 * i], ports[2 * i + 1]];
+      children.push(
+        spawn(
+          "etcd",
+          [
+            `--name=${n}`,
+            `--data-dir=${join(dir, n)}`,
+            `--listen-client-urls=http://127.0.0.1:${cp}`,
+            `--advertise-client-urls=http://127.0.0.1:${cp}`,
+            `--listen-peer-urls=http://127.0.0.1:${pp}`,
+            `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
+            `--initial-cluster=${cluster}`,
+            "--heartbeat-interval=50",
+            "--election-timeout=300",
+          ],
+          { stdio: "ignore" },
+        ),
+      );
+    });
+    const ep = `127.0.0.1:${ports[0]}`;
+    const plain = createClient({ endpoint: ep, timeoutMs: 800 });
+    const strict = createClient({ endpoint: ep, timeoutMs: 800, requireLeader: true, transport: "http2" });
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          await plain.put("ready", "1");
+          break;
+        } catch (e) {
+          if (i > 100) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      children[1]!.kill("SIGKILL");
+      children[2]!.kill("SIGKILL");
+      let e: EtcdClientError | undefined;
+      for (let i = 0; i < 50; i++) {
+        e = await rejection(strict.put("k", "v")).catch(() => undefined);
+        if (e?.kind === "no-leader") break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect([e?.kind, e?.definite]).toEqual(["no-leader", true]);
+      const t0 = Date.now();
+      const fast = await rejection(strict.get("k"));
+      expect(fast.kind).toBe("no-leader");
+      expect(Date.now() - t0).toBeLessThan(500);
+      const slow = await rejection(plain.put("k", "v"));
+      expect(slow.definite).toBe(false); // without require-leader: a timeout, outcome unknown
+    } finally {
+      plain.close();
+      strict.close();
+    }
+  });
+});
