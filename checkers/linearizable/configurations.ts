@@ -42,7 +42,7 @@ export class Configurations<S> {
   private readonly states: S[] = [];
   /** Number of entries. */
   size = 0;
-  /** Estimated bytes held. */
+  /** Estimated bytes held (conservative: process RSS stays below it plus a base). */
   bytes = 0;
 
   /**
@@ -170,7 +170,10 @@ export class Configurations<S> {
     this.poolUsed += len;
     this.states[e] = state;
     this.table[slot] = e;
-    this.bytes += 4 * len + 40;
+    // Estimated cost: the encoding and the per-entry arrays (times two for their doubling
+    // growth), the table, the state reference, and the state itself when it is an object
+    // (a model that allocates states, e.g. kv's {string, hash} with its string).
+    this.bytes += 8 * len + 56 + (typeof state === "object" && state !== null ? 96 : 0);
     if (this.size * 2 > this.table.length) this.growTable();
     return true;
   }
