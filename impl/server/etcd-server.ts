@@ -50,6 +50,12 @@ export interface EtcdServerOptions {
   now?: () => number;
   /** Size of the state at start: the recovered snapshot's bytes plus the replayed entries' bytes. */
   initialDbBytes?: number;
+  /** Cluster mode (impl/server/cluster): builds the apply loop (a Raft-backed one) around `apply`. */
+  makeLoop?: (apply: (index: number, cmd: Command) => unknown) => ApplyLoop;
+  /** Cluster mode: the current Raft term for response headers. */
+  raftTerm?: () => number;
+  /** Cluster mode: only the leader expires leases. */
+  isLeader?: () => boolean;
 }
 
 export class EtcdServer implements Core {
@@ -79,6 +85,8 @@ export class EtcdServer implements Core {
   /** ... plus WAL bytes written since then (WalStats.bytes at that moment). */
   private walBytesAtBase = 0;
   private stopped = false;
+  private readonly raftTerm: () => number;
+  private readonly isLeader: () => boolean;
 
   constructor(o: EtcdServerOptions) {
     this.config = o.config;
@@ -94,7 +102,11 @@ export class EtcdServer implements Core {
     this.maxRequestBytes = o.config.maxRequestBytes;
     this.baseBytes = o.initialDbBytes ?? 0;
     this.walBytesAtBase = o.storage.stats().bytes;
-    this.loop = new ApplyLoop(o.storage, (index, cmd) => this.apply(index, cmd), o.storage.snapshotIndex);
+    this.raftTerm = o.raftTerm ?? (() => RAFT_TERM);
+    this.isLeader = o.isLeader ?? (() => true);
+    this.loop = o.makeLoop
+      ? o.makeLoop((index, cmd) => this.apply(index, cmd))
+      : new ApplyLoop(o.storage, (index, cmd) => this.apply(index, cmd), o.storage.snapshotIndex);
     this.unary = {
       KV: {
         range: (r: mvcc.RangeRequest) => this.range(r),
@@ -196,7 +208,7 @@ export class EtcdServer implements Core {
       clusterId: this.clusterIdLong as never,
       memberId: this.memberIdLong as never,
       revision,
-      raftTerm: RAFT_TERM,
+      raftTerm: this.raftTerm(),
     };
   }
 
@@ -321,7 +333,10 @@ export class EtcdServer implements Core {
     }
   }
 
-  private range(r: mvcc.RangeRequest): mvcc.RangeResponse {
+  private range(r: mvcc.RangeRequest): mvcc.RangeResponse | Promise<mvcc.RangeResponse> {
+    // Linearizable ranges wait for the read index (Raft's ReadIndex; nothing on a single node).
+    const barrier = r.serializable ? undefined : this.loop.readIndex();
+    if (barrier) return barrier.then(() => this.fill(this.store.range(r)));
     return this.fill(this.store.range(r));
   }
 
@@ -361,7 +376,7 @@ export class EtcdServer implements Core {
   }
 
   private expireLeases(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.isLeader()) return;
     let ids: number[];
     try {
       ids = this.store.expiredLeases(this.now());

@@ -1,0 +1,493 @@
+/**
+ * RaftLoop: the apply loop (../apply-loop.ts) with Raft behind it. It drives impl/raft's
+ * RawNode: ticks from a timer (--heartbeat-interval), messages from the peer transport, and
+ * the Ready contract in order — persist (RaftDiskStorage: entries + hard state fdatasync'ed,
+ * snapshot file + marker) → send → restore a received snapshot → apply committed entries in
+ * log order → serve reads → advance; then a snapshot every --snapshot-count applied entries
+ * (and after each conf change), which compacts the log.
+ *
+ * Log entry data (Normal entries):  [kind u8][request id f64][body]
+ *   kind 1: a write command (commands.ts encoding) → EtcdServer.apply
+ *   kind 2: a member-table change (JSON: publish client URLs, update peer URLs)
+ * The request id lets the member that proposed an entry answer its client when the entry is
+ * applied (on every member the entry is applied; only the proposer has a waiter). Conf change
+ * entries carry JSON `{ req, member }` as their context.
+ *
+ * Proposals on a follower go through its own core, which forwards them (MsgProp) to the
+ * leader. A proposal that finds no leader is retried on each tick and fails with
+ * `etcdserver: no leader` after 3 election timeouts; one that was handed over but not applied in
+ * time fails with `etcdserver: request timed out` (indeterminate, as etcd's). Linearizable
+ * reads: one ReadIndex per batch of reads, served once applied ≥ the read index.
+ */
+import { randomInt } from "node:crypto";
+import type { ConfState, Entry, Message, ReadState, RawNode, Snapshot, SoftState } from "../../raft/index.js";
+import { ConfChangeType, EntryType, Role, decodeConfChange, isEmptySnapshot } from "../../raft/index.js";
+import type { ConfChange } from "../../raft/index.js";
+import type { MvccStore } from "../../mvcc/index.js";
+import { isEtcdError } from "../../mvcc/index.js";
+import type { RaftDiskStorage } from "../../storage/index.js";
+import { ApplyLoop, type Apply } from "../apply-loop.js";
+import { decodeCommand, encodeCommand, type Command } from "../commands.js";
+import { EtcdError, Errors } from "../errors.js";
+import type { Logger } from "../log.js";
+import { Members, decodeSnapshotData, encodeSnapshotData, type MemberInfo } from "./members.js";
+import type { PeerTransport } from "./transport.js";
+
+const KIND_COMMAND = 1;
+const KIND_MEMBERS = 2;
+
+interface Waiter {
+  data: Uint8Array | undefined; // undefined: a conf change (proposed by the caller)
+  cc?: ConfChange;
+  proposed: boolean;
+  deadline: number;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+interface ReadBatch {
+  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+  sentAt: number;
+  deadline: number;
+  index: number;
+}
+
+export interface RaftLoopOptions {
+  node: RawNode;
+  storage: RaftDiskStorage;
+  transport: PeerTransport;
+  members: Members;
+  self: MemberInfo;
+  store: MvccStore;
+  applied: number;
+  snapshotIndex: number;
+  snapshotCount: number;
+  heartbeatMs: number;
+  electionMs: number;
+  log: Logger;
+  now: () => number;
+  onRemoved: () => void;
+  onFatal: (err: unknown) => void;
+}
+
+export type MemberOp =
+  | { op: "publish"; id: string; name: string; clientURLs: string[] }
+  | { op: "update"; id: string; peerURLs: string[] };
+
+export class RaftLoop extends ApplyLoop {
+  private readonly o: RaftLoopOptions;
+  private readonly applyCmd: Apply;
+  private appliedIdx: number;
+  private snapIdx: number;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly salt = randomInt(1, 1 << 20) * 2 ** 32;
+  private counter = 0;
+  private running = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readQueue: ReadBatch["waiters"] = [];
+  private readScheduled = false;
+  private readonly readBatches = new Map<number, ReadBatch>();
+  private readWaiting: ReadBatch[] = [];
+  private snapshotting = false;
+  private snapshotSoon = false;
+  private published = false;
+  private publishing = false;
+  lead = 0;
+  role: Role = Role.Follower;
+  removed = false;
+  /** Called on each leader change (lead = 0: none). */
+  onLeaderChange: ((lead: number, isLeader: boolean) => void) | undefined;
+
+  constructor(o: RaftLoopOptions, apply: Apply) {
+    super({ append: () => Promise.reject(new Error("RaftLoop: no direct log")) }, apply, o.applied);
+    this.o = o;
+    this.applyCmd = apply;
+    this.appliedIdx = o.applied;
+    this.snapIdx = o.snapshotIndex;
+  }
+
+  override get appliedIndex(): number {
+    return this.appliedIdx;
+  }
+
+  get isLeader(): boolean {
+    return this.role === Role.Leader;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.onTick(), this.o.heartbeatMs);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.waiters.values()) w.reject(Errors.stopped());
+    this.waiters.clear();
+    for (const b of [...this.readBatches.values(), ...this.readWaiting])
+      for (const w of b.waiters) w.reject(Errors.stopped());
+    for (const w of this.readQueue) w.reject(Errors.stopped());
+    this.readBatches.clear();
+    this.readWaiting = [];
+    this.readQueue = [];
+  }
+
+  // ---------------------------------------------------------------- input
+
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.o.node.step(m);
+    this.schedule();
+  }
+
+  reportUnreachable(id: number): void {
+    if (this.stopped) return;
+    this.o.node.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: number, ok: boolean): void {
+    if (this.stopped) return;
+    this.o.node.reportSnapshot(id, ok ? "finish" : "failure");
+    this.schedule();
+  }
+
+  private onTick(): void {
+    if (this.stopped) return;
+    this.o.node.tick();
+    const now = performance.now();
+    for (const [req, w] of this.waiters) {
+      if (now > w.deadline) {
+        this.waiters.delete(req);
+        w.reject(w.proposed ? Errors.timeout() : Errors.noLeader());
+      } else if (!w.proposed) this.tryPropose(w);
+    }
+    for (const [ctx, b] of this.readBatches) {
+      if (now > b.deadline) {
+        this.readBatches.delete(ctx);
+        for (const w of b.waiters) w.reject(Errors.timeout());
+      } else if (now - b.sentAt > this.o.electionMs) {
+        // Lost on the way (or no leader): ask again under a new context.
+        this.readBatches.delete(ctx);
+        this.sendRead(b);
+      }
+    }
+    if (!this.published && this.lead !== 0) this.publish();
+    this.schedule();
+  }
+
+  // ---------------------------------------------------------------- proposals
+
+  override propose(cmd: Command, reuseWire = true): Promise<unknown> {
+    return this.proposeData(KIND_COMMAND, encodeCommand(cmd, reuseWire));
+  }
+
+  proposeMemberOp(op: MemberOp): Promise<unknown> {
+    return this.proposeData(KIND_MEMBERS, Buffer.from(JSON.stringify(op)));
+  }
+
+  private nextReq(): number {
+    this.counter = (this.counter + 1) % 2 ** 32;
+    return this.salt + this.counter;
+  }
+
+  private proposeData(kind: number, body: Uint8Array): Promise<unknown> {
+    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+    const req = this.nextReq();
+    const data = Buffer.allocUnsafe(9 + body.byteLength);
+    data[0] = kind;
+    data.writeDoubleLE(req, 1);
+    data.set(body, 9);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { data, proposed: false, deadline: this.noLeaderDeadline(), resolve, reject };
+      this.waiters.set(req, w);
+      this.tryPropose(w);
+    });
+  }
+
+  /** Proposes a membership change; resolves with the member table after it is applied. */
+  proposeConfChange(type: ConfChangeType, member: MemberInfo): Promise<unknown> {
+    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+    const req = this.nextReq();
+    const context = Buffer.from(JSON.stringify({ req, member: memberJson(member) }));
+    const cc: ConfChange = { type, nodeId: member.raftId, context };
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { data: undefined, cc, proposed: false, deadline: this.noLeaderDeadline(), resolve, reject };
+      this.waiters.set(req, w);
+      this.tryPropose(w);
+    });
+  }
+
+  private noLeaderDeadline(): number {
+    return performance.now() + 3 * this.o.electionMs + 1000;
+  }
+
+  private tryPropose(w: Waiter): void {
+    const r = w.cc ? this.o.node.proposeConfChange(w.cc) : this.o.node.propose(w.data!);
+    if (r === "ok") {
+      w.proposed = true;
+      w.deadline = performance.now() + 5000 + 2 * this.o.electionMs;
+      this.schedule();
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  override readIndex(): Promise<void> {
+    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ resolve, reject });
+      if (!this.readScheduled) {
+        this.readScheduled = true;
+        setImmediate(() => {
+          this.readScheduled = false;
+          const waiters = this.readQueue;
+          this.readQueue = [];
+          if (waiters.length === 0) return;
+          this.sendRead({
+            waiters,
+            sentAt: 0,
+            deadline: performance.now() + 5000 + 2 * this.o.electionMs,
+            index: 0,
+          });
+        });
+      }
+    });
+  }
+
+  private sendRead(b: ReadBatch): void {
+    const ctx = this.nextReq();
+    const bytes = Buffer.allocUnsafe(8);
+    bytes.writeDoubleLE(ctx, 0);
+    b.sentAt = performance.now();
+    this.readBatches.set(ctx, b);
+    // "dropped" (no leader yet): the tick retries it after an election timeout.
+    this.o.node.readIndex(bytes);
+    this.schedule();
+  }
+
+  private onReadState(rs: ReadState): void {
+    if (rs.requestCtx.byteLength !== 8) return;
+    const ctx = Buffer.from(rs.requestCtx.buffer, rs.requestCtx.byteOffset, 8).readDoubleLE(0);
+    const b = this.readBatches.get(ctx);
+    if (!b) return;
+    this.readBatches.delete(ctx);
+    b.index = rs.index;
+    this.readWaiting.push(b);
+  }
+
+  private serveReads(): void {
+    if (this.readWaiting.length === 0) return;
+    const still: ReadBatch[] = [];
+    for (const b of this.readWaiting) {
+      if (b.index <= this.appliedIdx) for (const w of b.waiters) w.resolve();
+      else still.push(b);
+    }
+    this.readWaiting = still;
+  }
+
+  // ---------------------------------------------------------------- the Ready loop
+
+  schedule(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    setImmediate(() => {
+      this.run().then(
+        () => {},
+        (err: unknown) => this.o.onFatal(err),
+      );
+    });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const node = this.o.node;
+      while (!this.stopped && node.hasReady()) {
+        const rd = node.ready();
+        if (rd.softState) this.onSoftState(rd.softState);
+        const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+        if (snap || rd.entries.length > 0 || rd.hardState)
+          await this.o.storage.save({
+            snapshot: snap,
+            entries: rd.entries,
+            hardState: rd.hardState,
+            mustSync: rd.mustSync,
+          });
+        if (this.stopped) return;
+        if (rd.messages.length > 0) this.o.transport.send(rd.messages);
+        if (snap) this.restore(snap);
+        for (const e of rd.committedEntries) this.applyEntry(e);
+        for (const rs of rd.readStates) this.onReadState(rs);
+        node.advance(rd);
+        this.serveReads();
+        this.maybeSnapshot();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private onSoftState(ss: SoftState): void {
+    const wasLeader = this.role === Role.Leader;
+    const leadChanged = ss.lead !== this.lead;
+    this.lead = ss.lead;
+    this.role = ss.role;
+    const isLeader = ss.role === Role.Leader;
+    if (leadChanged || wasLeader !== isLeader) {
+      this.o.log.info("raft: leader changed", {
+        leader: ss.lead ? (this.o.members.get(ss.lead)?.id.toString(16) ?? String(ss.lead)) : "none",
+        isLeader,
+      });
+      // etcd's lessor: a new leader gives every lease a fresh TTL.
+      if (isLeader && !wasLeader) this.o.store.leasePromote(this.o.now());
+      this.onLeaderChange?.(ss.lead, isLeader);
+    }
+  }
+
+  private restore(snap: Snapshot): void {
+    const { members, store } = decodeSnapshotData(snap.data);
+    this.o.store.restore(store);
+    this.o.members.replaceAll(members);
+    this.syncPeers();
+    this.appliedIdx = snap.metadata.index;
+    this.snapIdx = snap.metadata.index;
+    this.o.log.info("raft: restored a snapshot from the leader", {
+      index: snap.metadata.index,
+      revision: this.o.store.currentRevision,
+    });
+  }
+
+  private syncPeers(): void {
+    for (const m of this.o.members.list())
+      if (m.raftId !== this.o.self.raftId && m.peerURLs[0]) this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.appliedIdx) return;
+    this.appliedIdx = e.index;
+    if (e.type === EntryType.ConfChange) {
+      this.applyConfChange(e);
+      return;
+    }
+    if (e.type !== EntryType.Normal || e.data.byteLength < 9) return;
+    const buf = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
+    const req = buf.readDoubleLE(1);
+    const w = this.waiters.get(req);
+    if (w) this.waiters.delete(req);
+    let result: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      if (buf[0] === KIND_COMMAND) result = this.applyCmd(e.index, decodeCommand(buf.subarray(9)));
+      else if (buf[0] === KIND_MEMBERS) result = this.applyMemberOp(JSON.parse(buf.subarray(9).toString("utf8")) as MemberOp);
+    } catch (err) {
+      failed = true;
+      error = err;
+      if (!w && !isEtcdError(err) && !(err instanceof EtcdError))
+        this.o.log.warn("applying an entry failed", { index: e.index, error: err });
+    }
+    if (w) {
+      if (failed) w.reject(error);
+      else w.resolve(result);
+    }
+  }
+
+  private applyMemberOp(op: MemberOp): unknown {
+    const id = BigInt(`0x${op.id}`);
+    const m = this.o.members.byId(id);
+    if (!m) throw Errors.memberNotFound();
+    if (op.op === "publish") {
+      m.name = op.name;
+      m.clientURLs = op.clientURLs;
+    } else {
+      m.peerURLs = op.peerURLs;
+      if (m.raftId !== this.o.self.raftId && m.peerURLs[0]) this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
+    }
+    return this.o.members.list();
+  }
+
+  private applyConfChange(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    const cs = this.o.node.applyConfChange(cc);
+    let ctx: { req?: number; member?: Parameters<typeof Members.memberFromJson>[0] } = {};
+    if (cc.context && cc.context.byteLength > 0) {
+      try {
+        ctx = JSON.parse(Buffer.from(cc.context).toString("utf8")) as typeof ctx;
+      } catch {
+        ctx = {};
+      }
+    }
+    const w = ctx.req !== undefined ? this.waiters.get(ctx.req) : undefined;
+    if (ctx.req !== undefined) this.waiters.delete(ctx.req);
+    if (typeof cs === "string") {
+      w?.reject(new EtcdError(9, `etcdserver: ${cs}`));
+      return;
+    }
+    this.snapshotSoon = true;
+    if (cc.type === ConfChangeType.RemoveNode) {
+      this.o.members.remove(cc.nodeId);
+      this.o.transport.removePeer(cc.nodeId);
+      this.o.log.info("raft: member removed", { raftId: cc.nodeId });
+      if (cc.nodeId === this.o.self.raftId) {
+        this.removed = true;
+        queueMicrotask(() => this.o.onRemoved());
+      }
+    } else {
+      const isLearner = cc.type === ConfChangeType.AddLearner;
+      const existing = this.o.members.get(cc.nodeId);
+      if (existing) existing.isLearner = isLearner;
+      else if (ctx.member) this.o.members.set({ ...Members.memberFromJson(ctx.member), isLearner });
+      const m = this.o.members.get(cc.nodeId);
+      if (m && m.raftId !== this.o.self.raftId && m.peerURLs[0]) this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
+    }
+    w?.resolve(this.o.members.list());
+  }
+
+  private maybeSnapshot(): void {
+    if (this.snapshotting || this.removed) return;
+    if (!this.snapshotSoon && this.appliedIdx - this.snapIdx < this.o.snapshotCount) return;
+    if (this.appliedIdx <= this.snapIdx) {
+      this.snapshotSoon = false;
+      return;
+    }
+    this.snapshotSoon = false;
+    const index = this.appliedIdx;
+    const st = this.o.node.status();
+    const cs: ConfState = { voters: st.voters, learners: st.learners };
+    const data = encodeSnapshotData(this.o.members, this.o.store.serialize());
+    this.snapshotting = true;
+    this.o.storage
+      .createSnapshot(index, cs, data)
+      .then(
+        (r) => {
+          if (typeof r === "object") this.snapIdx = index;
+        },
+        (err: unknown) => this.o.log.warn("raft: saving a snapshot failed", { index, error: err }),
+      )
+      .finally(() => {
+        this.snapshotting = false;
+      });
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  private publish(): void {
+    if (this.publishing || this.removed) return;
+    this.publishing = true;
+    const self = this.o.self;
+    this.proposeMemberOp({ op: "publish", id: self.id.toString(16), name: self.name, clientURLs: self.clientURLs }).then(
+      () => {
+        this.published = true;
+        this.publishing = false;
+        this.o.log.info("published local member to cluster", { name: self.name, clientURLs: self.clientURLs });
+      },
+      () => {
+        this.publishing = false;
+      },
+    );
+  }
+}
+
+export function memberJson(m: MemberInfo): Parameters<typeof Members.memberFromJson>[0] {
+  return { id: m.id.toString(16), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+}

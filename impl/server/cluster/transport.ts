@@ -1,0 +1,250 @@
+/**
+ * The peer transport: raw TCP on --listen-peer-urls, one outbound connection per peer, a
+ * stream of length-prefixed frames `[u32 length][u8 kind][payload]` (kind 0: a Raft message in
+ * codec.ts's encoding; kind 1: a JSON side message, e.g. a forwarded lease keep-alive).
+ *
+ * - Batching: messages queued during one event-loop turn go out in one socket write.
+ * - Bounded: each peer has its own queue (MAX_QUEUE frames); when it is full, or the peer is not
+ *   connected, a Raft message is dropped and the core is told (`onUnreachable`), so a dead or
+ *   slow peer never blocks the others. Raft retransmits.
+ * - Reconnect with exponential back-off (50 ms doubling to 2 s).
+ * - Snapshots (MsgSnap) are written in 64 KiB chunks, respecting the socket's back-pressure;
+ *   `onSnapshot(id, ok)` reports the outcome to the core.
+ */
+import net from "node:net";
+import type { Message } from "../../raft/index.js";
+import { MessageType } from "../../raft/index.js";
+import { decodeMessage, encodeMessageInto, encodedSize } from "./codec.js";
+
+const MAX_QUEUE = 4096;
+const MAX_FRAME = 1 << 30;
+const CHUNK = 64 * 1024;
+
+export interface TransportHandlers {
+  onMessage(m: Message): void;
+  onSide(from: number, body: unknown): void;
+  onUnreachable(id: number): void;
+  onSnapshot(id: number, ok: boolean): void;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+class Peer {
+  socket: net.Socket | undefined;
+  connected = false;
+  queue: { buf: Buffer; snapTo?: number }[] = [];
+  scheduled = false;
+  backoff = 50;
+  timer: NodeJS.Timeout | undefined;
+  closed = false;
+  constructor(
+    readonly id: number,
+    public host: string,
+    public port: number,
+    private readonly h: TransportHandlers,
+  ) {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const s = net.connect({ host: this.host, port: this.port });
+    s.setNoDelay(true);
+    this.socket = s;
+    s.on("connect", () => {
+      this.connected = true;
+      this.backoff = 50;
+      this.h.log("peer connected", { peer: this.id.toString(16) });
+      this.schedule();
+    });
+    s.on("data", () => {}); // peers never answer on this connection
+    s.on("error", () => {});
+    s.on("close", () => {
+      const was = this.connected;
+      this.connected = false;
+      this.socket = undefined;
+      this.failQueue();
+      if (was) this.h.log("peer disconnected", { peer: this.id.toString(16) });
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.connect(), this.backoff);
+      this.timer.unref();
+      this.backoff = Math.min(2000, this.backoff * 2);
+    });
+  }
+
+  private failQueue(): void {
+    const q = this.queue;
+    this.queue = [];
+    let raft = false;
+    for (const f of q) {
+      if (f.snapTo !== undefined) this.h.onSnapshot(f.snapTo, false);
+      else raft = true;
+    }
+    if (raft) this.h.onUnreachable(this.id);
+  }
+
+  send(buf: Buffer, snapTo?: number): boolean {
+    if (this.closed || !this.connected || this.queue.length >= MAX_QUEUE) return false;
+    this.queue.push(snapTo === undefined ? { buf } : { buf, snapTo });
+    this.schedule();
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const s = this.socket;
+    if (!s || !this.connected || this.queue.length === 0) return;
+    const q = this.queue;
+    this.queue = [];
+    let batch: Buffer[] = [];
+    const out = (): void => {
+      if (batch.length === 0) return;
+      s.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+      batch = [];
+    };
+    for (const f of q) {
+      if (f.snapTo === undefined) {
+        batch.push(f.buf);
+        continue;
+      }
+      out();
+      // A snapshot: chunked writes, reported when the last chunk is flushed to the kernel.
+      const to = f.snapTo;
+      for (let off = 0; off < f.buf.length; off += CHUNK) {
+        const last = off + CHUNK >= f.buf.length;
+        s.write(f.buf.subarray(off, Math.min(off + CHUNK, f.buf.length)), (err) => {
+          if (last) this.h.onSnapshot(to, !err);
+        });
+      }
+    }
+    out();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.destroy();
+  }
+}
+
+export class PeerTransport {
+  private readonly peers = new Map<number, Peer>();
+  private server: net.Server | undefined;
+  private readonly inbound = new Set<net.Socket>();
+
+  constructor(private readonly h: TransportHandlers) {}
+
+  async listen(host: string, port: number): Promise<string> {
+    const srv = net.createServer((sock) => this.accept(sock));
+    this.server = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(port, host, () => {
+        srv.off("error", reject);
+        resolve();
+      });
+    });
+    const a = srv.address();
+    return typeof a === "object" && a ? `${a.address}:${a.port}` : String(a);
+  }
+
+  private accept(sock: net.Socket): void {
+    this.inbound.add(sock);
+    sock.setNoDelay(true);
+    let pending: Buffer[] = [];
+    let have = 0;
+    sock.on("data", (chunk: Buffer) => {
+      pending.push(chunk);
+      have += chunk.length;
+      if (have < 5) return;
+      let buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+      let off = 0;
+      while (buf.length - off >= 4) {
+        const len = buf.readUInt32LE(off);
+        if (len < 1 || len > MAX_FRAME) {
+          this.h.log("peer sent a malformed frame; closing the connection", { len });
+          sock.destroy();
+          return;
+        }
+        if (buf.length - off - 4 < len) break;
+        const kind = buf[off + 4]!;
+        const body = buf.subarray(off + 5, off + 4 + len);
+        off += 4 + len;
+        try {
+          if (kind === 0) this.h.onMessage(decodeMessage(body));
+          else if (kind === 1) {
+            const o = JSON.parse(body.toString("utf8")) as { from: number; body: unknown };
+            this.h.onSide(o.from, o.body);
+          }
+        } catch (err) {
+          this.h.log("dropping a malformed peer frame", { error: (err as Error).message });
+        }
+      }
+      buf = buf.subarray(off);
+      pending = buf.length ? [buf] : [];
+      have = buf.length;
+    });
+    sock.on("error", () => {});
+    sock.on("close", () => this.inbound.delete(sock));
+  }
+
+  addPeer(id: number, url: string): void {
+    const u = new URL(url);
+    const existing = this.peers.get(id);
+    if (existing) {
+      if (existing.host === u.hostname && existing.port === Number(u.port)) return;
+      existing.close();
+    }
+    this.peers.set(id, new Peer(id, u.hostname, Number(u.port), this.h));
+  }
+
+  removePeer(id: number): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  hasPeer(id: number): boolean {
+    return this.peers.has(id);
+  }
+
+  /** Sends Raft messages (drops, reporting unreachable, when a peer's queue is full or it is down). */
+  send(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      const p = this.peers.get(m.to);
+      const size = encodedSize(m);
+      const buf = Buffer.allocUnsafe(5 + size);
+      buf.writeUInt32LE(1 + size, 0);
+      buf[4] = 0;
+      encodeMessageInto(m, buf, 5);
+      const isSnap = m.type === MessageType.Snap;
+      if (!p || !p.send(buf, isSnap ? m.to : undefined)) {
+        if (isSnap) this.h.onSnapshot(m.to, false);
+        else this.h.onUnreachable(m.to);
+      }
+    }
+  }
+
+  /** Sends a JSON side message; false when it could not be queued. */
+  sendSide(to: number, from: number, body: unknown): boolean {
+    const p = this.peers.get(to);
+    if (!p) return false;
+    const json = Buffer.from(JSON.stringify({ from, body }));
+    const buf = Buffer.allocUnsafe(5 + json.length);
+    buf.writeUInt32LE(1 + json.length, 0);
+    buf[4] = 1;
+    json.copy(buf, 5);
+    return p.send(buf);
+  }
+
+  close(): void {
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    for (const s of this.inbound) s.destroy();
+    this.server?.close();
+  }
+}
