@@ -142,7 +142,9 @@ export async function benchFromArgv(a: BenchArgv): Promise<number> {
       healthTimeoutS: num("health-timeout", a["health-timeout"], 0, true),
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    const spec: LoadSpec = { ...base, endpoints: target.endpoints };
+    // Without --conns: at least one connection per endpoint, so every member gets clients.
+    const conns = a.conns === undefined ? Math.max(base.conns, target.endpoints.length) : base.conns;
+    const spec: LoadSpec = { ...base, conns, endpoints: target.endpoints };
     const serverVersion = await target.version();
     const startedAt = new Date().toISOString();
     const loadStart = load1();

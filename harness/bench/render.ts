@@ -19,7 +19,7 @@ export function describeRun(r: BenchReport): string {
           ? `, ${o.watchStreams} streams x ${o.watchersPerStream} watchers, ${o.watchPutRate} puts/s`
           : "";
   return (
-    `${r.op}: ${r.clients} clients, ${r.conns} conns, ${r.workers} worker thread(s), ${mode}${extra}; ` +
+    `${r.op}: ${r.clients} clients, ${r.conns} conns, ${o.workers === 0 ? "load in the main thread" : `${r.workers} worker thread(s)`}, ${mode}${extra}; ` +
     `keys ${o.keySize} B in ${o.keySpaceSize}${o.sequentialKeys ? " sequential" : " random"}, values ${o.valSize} B`
   );
 }

@@ -4,7 +4,8 @@
  * of etcd 3.4 on this machine, one after the other, each through `gauntlet bench` (so the
  * commands printed are the ones to re-run by hand), then `gauntlet compare etcd.json
  * reference.json` for each operation. Reports land in DIR (default results/vs-etcd/<time>/)
- * with a summary.md saying how they were made and the load at the time.
+ * with a summary.md saying how they were made and the load at the time; the clusters' data and
+ * logs go to results/bench/ (git-ignored), so DIR may be under results/baselines/.
  *
  * When the reference server cannot run a multi-member cluster yet (replication, issue 5), the
  * script says so and runs what it can: etcd with --nodes members, and reference vs etcd with
@@ -65,14 +66,14 @@ function bench(server: Bench["server"], n: number, op: Bench["op"]): Bench {
     "--duration",
     duration,
     "--results",
-    join(out, "clusters"),
+    join(root, "results"),
     "--plots",
     "false",
     "--json",
     file,
   ];
   if (op === "range") args.push("--consistency", "l");
-  const cmd = `node bin/gauntlet.js ${args.map((a) => (a.startsWith(out) ? relative(root, a) : a)).join(" ")}`;
+  const cmd = `node bin/gauntlet.js ${args.map((a) => (a.startsWith(root) ? relative(root, a) : a)).join(" ")}`;
   say(`\n$ ${cmd}\n  (load before: ${load()})`);
   const r = spawnSync(process.execPath, [gauntlet, ...args], {
     cwd: root,

@@ -56,7 +56,7 @@ export const benchCommand: CommandModule<object, BenchArgv> = {
       })
       .option("conns", {
         type: "number",
-        describe: "gRPC connections in total (default: one per worker thread, at least one)",
+        describe: "gRPC connections in total (default: one per worker thread, at least one per endpoint)",
       })
       .option("workers", {
         type: "number",
