@@ -250,7 +250,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(
       `generated register, 100,000 ops over 1,000 keys, 100 clients: ${m.valid}, ${m.ops} ops, ${m.keys} keys, check ${(m.ms as number).toFixed(0)} ms ` +
         `(generation ${(m.genMs as number).toFixed(0)} ms); RSS ${mib(m.rssBefore as number)} before the check, ${mib(m.rssAfter as number)} after, ` +
-        `peak ${mib((m.maxRssKiB as number) * 1024)}; heap used after ${mib(m.heapUsed as number)}`,
+        `peak ${mib((m.maxRssKiB as number) * 1024)}; heap used after ${mib(m.heapUsed as number)}; ` +
+        `${(m.ms as number) < 10_000 && (m.maxRssKiB as number) < 1024 * 1024 ? "within" : "OVER"} the 10 s / 1 GiB limits`,
     );
   }
   console.log(`load average at the end: ${load()}`);
