@@ -64,14 +64,38 @@ function forwardPolicyDrops(): Promise<boolean> {
 }
 
 /**
- * Creates bridge, namespaces and veths. `save` persists the state after each record is added,
- * before the command that creates the thing runs.
+ * Adds a free `10.77.<x>.1/24` to the bridge and checks that no other interface took the same
+ * subnet meanwhile (concurrent runs); on a clash, gives it up and tries another.
  */
-export async function setUpNetwork(state: LocalState, net: NetLayout, save: () => void): Promise<void> {
-  state.links.push(net.bridge);
+async function claimSubnet(runId: string, bridge: string): Promise<number> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const x = await pickSubnet(`${runId}${attempt || ""}`);
+    await run(["ip", "addr", "add", `10.77.${x}.1/24`, "dev", bridge]);
+    const holders = (await run(["ip", "-4", "-o", "addr"]))
+      .split("\n")
+      .filter((l) => l.includes(` 10.77.${x}.`))
+      .map((l) => l.split(/\s+/)[1]);
+    if (holders.every((h) => h === bridge)) return x;
+    await run(["ip", "addr", "del", `10.77.${x}.1/24`, "dev", bridge]);
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 100));
+  }
+  throw new Error("could not claim a free 10.77.x.0/24 subnet (10 clashes with other runs)");
+}
+
+/**
+ * Creates the bridge (claiming a subnet), namespaces and veths, and returns the layout. `save`
+ * persists the state after each record is added, before the command that creates the thing runs.
+ */
+export async function setUpNetwork(
+  state: LocalState,
+  nodes: readonly string[],
+  save: () => void,
+): Promise<NetLayout> {
+  const bridge = `gt${state.runId}`;
+  state.links.push(bridge);
   save();
-  await run(["ip", "link", "add", net.bridge, "type", "bridge"]);
-  await run(["ip", "addr", "add", `${net.bridgeIp}/24`, "dev", net.bridge]);
+  await run(["ip", "link", "add", bridge, "type", "bridge"]);
+  const net = layout(state.runId, nodes, await claimSubnet(state.runId, bridge));
   await run(["ip", "link", "set", net.bridge, "up"]);
   if (await forwardPolicyDrops()) {
     const rule: IptablesRecord = { rule: ["FORWARD", "-i", net.bridge, "-o", net.bridge, "-j", "ACCEPT"] };
@@ -96,6 +120,7 @@ export async function setUpNetwork(state: LocalState, net: NetLayout, save: () =
     await run(["ip", "-n", ns, "link", "set", peer, "up"]);
     await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
   }
+  return net;
 }
 
 /** Removes one recorded iptables rule (host or inside a namespace); a rule already gone is fine. */

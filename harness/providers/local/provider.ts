@@ -20,7 +20,7 @@ import type { CapabilityName } from "../../api/capabilities.js";
 import { HarnessError, type ClusterSpec, type NodeInfo, type Provider } from "../../api/cluster.js";
 import { LocalCluster } from "./cluster.js";
 import { MemberProcess } from "./member.js";
-import { canUseNamespaces, layout, pickSubnet, setUpNetwork, undoNetwork, type NetLayout } from "./netns.js";
+import { canUseNamespaces, setUpNetwork, undoNetwork, type NetLayout } from "./netns.js";
 import { freePorts } from "./ports.js";
 import { membersCapability } from "./members.js";
 import { mountTmpfs, undoMounts } from "./disk.js";
@@ -99,9 +99,8 @@ export const localProvider: Provider<LocalOptions> = {
       const ns = canUseNamespaces();
       const urls: MemberUrls[] = [];
       if (ns.ok && opts.namespaces !== false) {
-        net = layout(spec.runId, names, await pickSubnet(spec.runId));
+        net = await setUpNetwork(state, names, save);
         log(`network: bridge ${net.bridge} ${net.subnet}, namespaces ${Object.values(net.netns).join(", ")}`);
-        await setUpNetwork(state, net, save);
         for (const n of names)
           urls.push({
             name: n,
