@@ -180,6 +180,13 @@ class Each implements Generator {
     const t = ctx.threadOf.get(event.process);
     if (t === undefined || !ctx.threads.includes(t)) return this;
     const k = this.byProcess ? event.process : t;
+    if (this.byProcess && event.type === "info" && event.process !== "nemesis") {
+      // The process is retired: its copy is never asked again.
+      if (!this.copies.has(k)) return this;
+      const copies = new Map(this.copies);
+      copies.delete(k);
+      return new Each(this.byProcess, this.fresh, copies);
+    }
     const g = this.copies.get(k) ?? this.fresh;
     const u = g.update(restrictToThreads(ctx, new Set([t])), event);
     if (u === g && this.copies.has(k)) return this;
