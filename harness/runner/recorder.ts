@@ -54,6 +54,8 @@ export class Recorder {
   fail = 0;
   info = 0;
   events = 0;
+  /** End of the main phase (ns), once known: charts stop there. */
+  mainEnd: number | undefined;
   private readonly invokedAt = new Map<number | string, number>();
 
   constructor(private readonly out: HistorySink) {}
@@ -124,6 +126,7 @@ export class Recorder {
 
   /** Close open fault windows at `time` (end of the main phase). */
   closeFaults(time: number): void {
+    this.mainEnd = time;
     for (const w of this.faults) if (w.end === undefined) w.end = time;
   }
 

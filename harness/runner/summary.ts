@@ -61,7 +61,11 @@ export function summarize(rec: Recorder, valid: Validity, width = 60): string {
       `${pad(f, 8)}${lpad(String(c.ok), 9)}${lpad(String(c.fail), 9)}${lpad(String(c.info), 9)}   ${lat}`,
     );
   }
-  const secs = rec.seconds;
+  // Chart the main phase only (final reads come after a pause and would read as a drop).
+  const secs =
+    rec.mainEnd === undefined
+      ? rec.seconds
+      : rec.seconds.slice(0, Math.max(1, Math.floor(rec.mainEnd / 1e9)));
   if (secs.length >= 2) {
     const pts = Math.min(width, secs.length);
     const pad10 = "           "; // asciichart's label column width
