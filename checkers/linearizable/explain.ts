@@ -105,6 +105,22 @@ export function explain<S, I, O>(x: ExplainInput<S, I, O>): Counterexample {
     lines.push(
       `(${optional} operation${optional === 1 ? "" : "s"} that may or may not have taken effect (info/pending) could also come next; taking any of them first does not help.)`,
     );
+  if (firstBad >= 0) {
+    // Which ops invoked after it completed would have let it fit, had they come next? (None
+    // of those that may come next can, or the search would have gone further.)
+    const fb = firstBad;
+    const helpers: number[] = [];
+    for (let i = 0; i < n && helpers.length < 3; i++) {
+      if (placed[i] || i === fb || !(pos[2 * i]! > bound)) continue;
+      const s1 = model.step(state, inputs[i]!, outputs[i]!);
+      if (s1 !== null && model.step(s1, inputs[fb]!, outputs[fb]!) !== null) helpers.push(i);
+    }
+    if (helpers.length > 0)
+      lines.push(
+        `It would fit right after ${helpers.map((i) => describeOpAt(model, ops[ids[i]!]!)).join(" or ")}, ` +
+          `but ${helpers.length === 1 ? "that operation was" : "those were"} invoked after it completed.`,
+      );
+  }
   lines.push("No order of the operations consistent with real time explains the history.");
 
   return {
