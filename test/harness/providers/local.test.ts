@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { localProvider } from "../../../harness/providers/local/provider.js";
+import { findLibfaketime } from "../../../harness/providers/local/server-command.js";
 import type { LocalCluster } from "../../../harness/providers/local/cluster.js";
 import { memberStatus } from "../../../harness/providers/local/status.js";
 import { etcd, isRoot } from "../../support/env.js";
@@ -152,3 +153,46 @@ describe.skipIf(!etcd.ok)(`local provider: membership changes with etcd (${etcd.
     expect(leftovers(runId, pids)).toEqual([]);
   });
 });
+
+const faketime = findLibfaketime();
+describe.skipIf(!faketime)(
+  `local provider: clock faults on the reference server (${faketime ?? "skipped: no libfaketime (apt-get install libfaketime)"})`,
+  () => {
+    it("bumps a member's wall clock through libfaketime's control file", async () => {
+      const runId = newRunId();
+      const runDir = join(root, runId);
+      const cluster = (await localProvider.start(
+        { nodes: 1, runDir, runId, log: () => {} },
+        { server: "reference", resultsRoot: root, clock: true, namespaces: false },
+      )) as LocalCluster;
+      try {
+        await cluster.waitHealthy(20_000);
+        await cluster.capabilities.clock!.bump("n1", 3_600_000);
+        // The restarted member keeps the offset (the control file persists): its log times jump an hour.
+        await cluster.capabilities.killable!.kill("n1");
+        await cluster.capabilities.killable!.start("n1");
+        await cluster.waitHealthy(20_000);
+        const lines = readFileSync(join(runDir, "nodes", "n1", "server.log"), "utf8")
+          .trim()
+          .split("\n");
+        const last = Date.parse(JSON.parse(lines.at(-1)!).ts);
+        expect(last - Date.now()).toBeGreaterThan(3_500_000);
+        await cluster.capabilities.clock!.reset("n1");
+        expect(readFileSync(join(runDir, "nodes", "n1", "faketime.rc"), "utf8").trim()).toBe("+0s");
+      } finally {
+        await cluster.teardown();
+      }
+    });
+
+    it("reports clock unavailable for etcd (a Go binary ignores LD_PRELOAD)", async () => {
+      if (!etcd.ok) return;
+      const { cluster } = await startEtcd(false);
+      try {
+        expect(cluster.capabilities.clock).toBeUndefined();
+        expect(cluster.unavailable.clock).toMatch(/Go binary/);
+      } finally {
+        await cluster.teardown();
+      }
+    });
+  },
+);
