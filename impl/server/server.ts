@@ -18,6 +18,7 @@ import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
 import { addServices } from "./services.js";
 import { AlarmType } from "./pb.js";
+import { isClusterConfig, startClusterServer } from "./cluster/start.js";
 
 export interface RunningServer {
   core: EtcdServer;
@@ -28,10 +29,8 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  if (config.initialCluster.size > 1)
-    throw new Error(
-      `--initial-cluster names ${config.initialCluster.size} members: this server runs a single node only (replication comes with issue 5)`,
-    );
+  // Several members (or joining an existing cluster): the Raft-replicated member (cluster/).
+  if (isClusterConfig(config)) return startClusterServer(config, log);
   const metrics = new Metrics();
   const mid = memberId(config.initialCluster.get(config.name)!, config.initialClusterToken);
   const cid = clusterId([mid]);
