@@ -356,6 +356,24 @@ describe("merging across keys and counterexamples", () => {
     expect(cx.explanation).toContain("holds 1");
   });
 
+  it("names the operations that would have explained a read, had they not come later", () => {
+    const r = check(
+      h(
+        [1, "invoke", "write", 1],
+        [1, "ok", "write", 1],
+        [2, "invoke", "read", null],
+        [2, "ok", "read", 2],
+        [3, "invoke", "write", 2],
+        [3, "ok", "write", 2],
+      ),
+      { model: "register" },
+    );
+    const cx = r.partitions[0]!.counterexample!;
+    expect(cx.explanation).toMatch(
+      /would fit right after p3 write\(2\) \[op #2, index 4→5\], but that operation was invoked after it completed/,
+    );
+  });
+
   it("stopOnFirstFailure stops after the first failing key", () => {
     const r = check(h(...bad, ...good), { model: "register", stopOnFirstFailure: true });
     expect(r.valid).toBe(false);
