@@ -37,6 +37,13 @@ describe.skipIf(!etcd.ok)(`local provider with etcd (${etcd.why})`, () => {
       const st = JSON.parse(readFileSync(join(runDir, "state.json"), "utf8"));
       expect(Object.keys(st.processes)).toEqual(["n1", "n2", "n3"]);
       expect(await cluster.serverVersion()).toMatch(/etcd Version: 3\./);
+      // Pause: the member stops answering; resume: it answers again.
+      const pausable = cluster.capabilities.pausable!;
+      await pausable.pause("n1");
+      expect(pausable.isPaused("n1")).toBe(true);
+      await expect(memberStatus(cluster.clientEndpoints("n1")[0]!, 500)).rejects.toThrow();
+      await pausable.resume("n1");
+      expect((await memberStatus(cluster.clientEndpoints("n1")[0]!, 5000)).leader).not.toBe("0");
     } finally {
       await cluster.teardown();
     }
