@@ -370,7 +370,7 @@ describe("merging across keys and counterexamples", () => {
     );
     const cx = r.partitions[0]!.counterexample!;
     expect(cx.explanation).toMatch(
-      /would fit right after p3 write\(2\) \[op #2, index 4→5\], but that operation was invoked after it completed/,
+      /would fit right after p3 write\(2\) \[op #2, index 4→5, t=4\.000µs→5\.000µs\], but that operation was invoked after it completed/,
     );
   });
 
