@@ -6,7 +6,7 @@
 import type { Cluster, ClusterSpec } from "../api/cluster.js";
 import { HarnessError } from "../api/cluster.js";
 import { externalProvider, parseEndpoints } from "../providers/external/provider.js";
-import { localProvider, REFERENCE_MAX_NODES } from "../providers/local/provider.js";
+import { localProvider } from "../providers/local/provider.js";
 import { resolveEtcd, splitArgs } from "../providers/local/server-command.js";
 import { runTest } from "../runner/run.js";
 import { parseConcurrency } from "../runner/workers.js";
@@ -50,11 +50,6 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
       if (!(Number.isInteger(nodes) && nodes >= 1 && nodes <= 9))
         throw new HarnessError(`--nodes must be an integer from 1 to 9, got ${nodes}`);
       if (argv.server === "etcd") resolveEtcd(argv["etcd-binary"]); // fail before creating anything
-      if (argv.server === "reference" && nodes > REFERENCE_MAX_NODES)
-        throw new HarnessError(
-          `the reference server cannot run a ${nodes}-member cluster yet (replication, issue 5, has not landed): ` +
-            `pass --nodes 1, or --server etcd for a ${nodes}-member etcd cluster`,
-        );
       const serverArgs = splitArgs(argv["server-args"]);
       provider = {
         name: "local",

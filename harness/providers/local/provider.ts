@@ -36,12 +36,6 @@ import {
 } from "./server-command.js";
 import { emptyState, registerActive, selfRecord, unregisterActive, writeState } from "./state.js";
 
-/**
- * Members the reference server can run as a cluster. It is single-node until replication
- * (issue 5) lands; raise this then.
- */
-export const REFERENCE_MAX_NODES = 1;
-
 export interface LocalOptions {
   /** `reference` (default) or `etcd`. */
   server?: ServerKind;
@@ -60,8 +54,6 @@ export interface LocalOptions {
    * Disk capability (fill / free). Default: no tmpfs, Disk unavailable.
    */
   tmpfsMb?: number;
-  /** Allow the reference server with more members than it supports (for when replication lands early). */
-  allowReferenceCluster?: boolean;
 }
 
 export function nodeNames(n: number): string[] {
@@ -75,11 +67,6 @@ export const localProvider: Provider<LocalOptions> = {
     if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > 9)
       throw new HarnessError(`--nodes must be an integer from 1 to 9, got ${spec.nodes}`);
     const etcdBinary = kind === "etcd" ? resolveEtcd(opts.etcdBinary) : "";
-    if (kind === "reference" && spec.nodes > REFERENCE_MAX_NODES && !opts.allowReferenceCluster)
-      throw new HarnessError(
-        `the reference server cannot run a ${spec.nodes}-member cluster yet (replication, issue 5, has not landed): ` +
-          `pass --nodes 1, or --server etcd for a ${spec.nodes}-member etcd cluster`,
-      );
     const resultsRoot = resolve(opts.resultsRoot ?? "results");
     const runDir = resolve(spec.runDir);
     const names = nodeNames(spec.nodes);

@@ -121,13 +121,17 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
   });
 });
 
-describe("gauntlet run: the default campaign before replication", () => {
-  it("says clearly that a 3-member reference cluster is not possible yet, and what to run instead (exit 3)", () => {
-    const r = gauntlet("run", "--results", results);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(
-      /reference server cannot run a 3-member cluster yet.*--nodes 1, or --server etcd/,
-    );
+describe("gauntlet run: the default campaign", () => {
+  it("runs a 3-member reference cluster with the register workload and ends valid", () => {
+    const r = gauntlet("run", "--time-limit", "3", "--results", results);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/starting 3 member\(s\) with the local provider/);
+    expect(r.stdout).toMatch(/verdict: VALID/);
+    const runId = /run id ([a-z0-9]{6})/.exec(r.stdout)![1]!;
+    const test = JSON.parse(readFileSync(join(realpathSync(join(results, "latest")), "test.json"), "utf8"));
+    expect(test).toMatchObject({ name: "register-reference", nodes: 3, options: { server: "reference" } });
+    expect(leftovers(runId)).toEqual([]);
   });
 
   it("rejects bad flags with exit 3 and a message naming the flag", () => {
