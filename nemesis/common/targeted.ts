@@ -1,0 +1,132 @@
+/**
+ * A fault applied to a set of members and undone later, for the families that act per member
+ * (kill, pause, disk, clock): `start-<family>` with `{ target }` (one, minority, majority, all,
+ * leader) picks the members at invoke time — the completion's value lists them — and applies
+ * the fault to each; `stop-<family>` undoes it on exactly those. Members that the `member`
+ * family has removed are left alone (shared set).
+ */
+import type { CapabilityName } from "../../harness/api/capabilities.js";
+import type { Cluster } from "../../harness/api/cluster.js";
+import type { Completion, Invocation } from "../../harness/api/operation.js";
+import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
+import { seededRandom, type Random } from "../../harness/generator/random.js";
+import type { Generator } from "../../harness/generator/types.js";
+import { errMsg, pickTargets, TARGETS, type FamilyOptions, type Target } from "./options.js";
+import { finalOps, schedule } from "./schedule.js";
+
+/** Members out of play for targeted faults (removed by the member family), shared by a combined run. */
+export interface SharedState {
+  removed: Set<string>;
+}
+
+export interface TargetedSpec {
+  family: string;
+  needs: CapabilityName[];
+  /** Targets to choose from (default all of TARGETS). */
+  targets?: readonly Target[];
+  /** Extra random choices of a start op (e.g. a clock offset), added to its value. */
+  extra?(r: Random): Record<string, unknown>;
+  apply(cluster: Cluster, node: string, value: Record<string, unknown>): Promise<void>;
+  undo(cluster: Cluster, node: string): Promise<void>;
+}
+
+class TargetedNemesis implements Nemesis {
+  private cluster: Cluster | undefined;
+  /** Members with the fault applied now, and the name of the window. */
+  private hit: string[] = [];
+  private label: string | undefined;
+
+  constructor(
+    private readonly s: TargetedSpec,
+    private readonly o: FamilyOptions,
+    private readonly shared: SharedState,
+  ) {}
+
+  async setup(cluster: Cluster): Promise<void> {
+    this.cluster = cluster;
+  }
+
+  active(): string | undefined {
+    return this.label;
+  }
+
+  async invoke(op: Invocation): Promise<Completion> {
+    const c = this.cluster;
+    if (!c) return { type: "fail", error: "nemesis not set up" };
+    if (op.f === `stop-${this.s.family}`) return this.stop();
+    if (op.f !== `start-${this.s.family}`) return { type: "fail", error: `unknown op ${op.f}` };
+    const v = op.value as { target: Target; pick: number } & Record<string, unknown>;
+    const live = c.nodes.filter((n) => !this.shared.removed.has(n));
+    let targets: string[];
+    if (v.target === "leader") {
+      const l = await this.o.queries?.leader(c).catch(() => undefined);
+      if (!l || !live.includes(l))
+        return { type: "fail", value: { ...v, shape: v.target }, error: "no leader known: nothing done" };
+      targets = [l];
+    } else {
+      if (live.length === 0) return { type: "fail", error: "no member to act on" };
+      targets = pickTargets(live, v.target, seededRandom(v.pick));
+    }
+    const { pick: _pick, ...rest } = v;
+    const value = { ...rest, shape: v.target, targets };
+    this.label = `${this.s.family} ${v.target} ${targets.join(",")}`;
+    const errors: string[] = [];
+    for (const n of targets) {
+      try {
+        await this.s.apply(c, n, value);
+        this.hit.push(n);
+      } catch (err) {
+        errors.push(`${n}: ${errMsg(err)}`);
+      }
+    }
+    if (errors.length === 0) return { type: "ok", value };
+    // Partly applied: unknown outcome, the window stays open until stop.
+    return { type: this.hit.length ? "info" : "fail", value, error: errors.join("; ") };
+  }
+
+  private async stop(): Promise<Completion> {
+    const c = this.cluster!;
+    const errors: string[] = [];
+    const undone: string[] = [];
+    for (const n of [...new Set(this.hit)]) {
+      try {
+        await this.s.undo(c, n);
+        undone.push(n);
+      } catch (err) {
+        errors.push(`${n}: ${errMsg(err)}`);
+      }
+    }
+    this.hit = this.hit.filter((n) => !undone.includes(n));
+    if (this.hit.length === 0) this.label = undefined;
+    return errors.length
+      ? { type: "info", value: { targets: undone }, error: errors.join("; ") }
+      : { type: "ok", value: { targets: undone } };
+  }
+
+  async teardown(): Promise<void> {
+    await this.stop().catch(() => {});
+  }
+}
+
+export function targetedPackage(
+  s: TargetedSpec,
+  o: FamilyOptions,
+  shared: SharedState = { removed: new Set() },
+): NemesisPackage<Generator> {
+  const targets = s.targets ?? TARGETS;
+  const nemesis = new TargetedNemesis(s, o, shared);
+  return {
+    name: s.family,
+    needs: s.needs,
+    nemesis,
+    generator: schedule({
+      family: s.family,
+      seed: o.seed,
+      meanPeriodNs: o.periodS * 1e9,
+      meanDurationNs: o.durationS * 1e9,
+      startValue: (r) => ({ target: r.pick(targets), pick: r.int(2 ** 31), ...(s.extra?.(r) ?? {}) }),
+    }),
+    finalGenerator: finalOps([`stop-${s.family}`]),
+    active: () => nemesis.active(),
+  };
+}
