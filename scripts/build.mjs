@@ -9,19 +9,19 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sourceFolders = ["impl", "harness", "workloads", "nemesis", "checkers", "bench"];
 
-function tsFiles(dir) {
+function tsFiles(dir, endings = [".ts"]) {
   if (!existsSync(dir)) return [];
   const out = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...tsFiles(path));
-    else if (name.endsWith(".ts") && !name.endsWith(".d.ts") && !name.endsWith(".test.ts")) out.push(path);
+    if (statSync(path).isDirectory()) out.push(...tsFiles(path, endings));
+    else if (endings.some((e) => name.endsWith(e)) && !name.endsWith(".d.ts") && !name.endsWith(".test.ts"))
+      out.push(path);
   }
   return out;
 }
 
 const entryPoints = sourceFolders.flatMap((f) => tsFiles(join(root, f)));
-rmSync(join(root, "dist"), { recursive: true, force: true });
 const started = performance.now();
 await build({
   entryPoints,
@@ -34,5 +34,12 @@ await build({
   bundle: false,
   logLevel: "warning",
 });
+// Remove outputs whose source is gone (dist/ is overwritten in place, never wiped first, so a
+// build while another process runs from dist/ does not pull files from under it).
+const expected = new Set(entryPoints.map((f) => relative(root, f).replace(/\.ts$/, "")));
+for (const file of tsFiles(join(root, "dist"), [".js", ".js.map"])) {
+  const stem = relative(join(root, "dist"), file).replace(/\.js(\.map)?$/, "");
+  if (!expected.has(stem)) rmSync(file);
+}
 if (process.env.GAUNTLET_BUILD_VERBOSE)
   console.log(`built ${entryPoints.length} files in ${(performance.now() - started).toFixed(0)} ms -> ${relative(process.cwd(), join(root, "dist"))}`);
