@@ -14,6 +14,8 @@ import { validTestName } from "../runner/results.js";
 import type { RunArgv } from "./commands/run.js";
 import { EXIT_ERROR } from "./exit-codes.js";
 import { WORKLOADS } from "./workloads.js";
+import { buildNemesis, chooseFamilies } from "./nemesis-setup.js";
+import { randomInt } from "node:crypto";
 
 function positive(name: string, v: number, integer = false): void {
   if (!(Number.isFinite(v) && v > 0) || (integer && !Number.isInteger(v)))
@@ -35,6 +37,22 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
         `unknown workload ${argv.workload} (known: ${Object.keys(WORKLOADS).join(", ")})`,
       );
 
+    // Faults (issue 7): chosen and checked before anything starts; one seed drives everything.
+    const nemesisFlags = {
+      nemesis: argv.nemesis,
+      intervalS: argv["nemesis-interval"],
+      partition: argv.partition,
+      provider: argv.provider,
+      server: argv.server,
+      nodes:
+        argv.provider === "external"
+          ? parseEndpoints(argv.endpoints ?? "", argv["allow-remote"]).length
+          : argv.nodes,
+    };
+    const { families, notes } = chooseFamilies(nemesisFlags);
+    const seed = argv.seed ?? randomInt(0, 2 ** 31);
+    const nemesis = buildNemesis(nemesisFlags, families, seed);
+
     let nodes: number;
     let provider: { name: string; start(spec: ClusterSpec): Promise<Cluster> };
     if (argv.provider === "external") {
@@ -51,6 +69,8 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
         throw new HarnessError(`--nodes must be an integer from 1 to 9, got ${nodes}`);
       if (argv.server === "etcd") resolveEtcd(argv["etcd-binary"]); // fail before creating anything
       const serverArgs = splitArgs(argv["server-args"]);
+      if (!(Number.isInteger(argv["disk-size"]) && argv["disk-size"] >= 1))
+        throw new HarnessError(`--disk-size must be a positive integer (MiB), got ${argv["disk-size"]}`);
       provider = {
         name: "local",
         start: (spec) =>
@@ -59,6 +79,8 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
             etcdBinary: argv["etcd-binary"],
             serverArgs,
             resultsRoot: argv.results,
+            clock: families.includes("clock"),
+            tmpfsMb: families.includes("disk") ? argv["disk-size"] : undefined,
           }),
       };
     }
@@ -67,10 +89,12 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
       argv["test-name"] ?? `${argv.workload}-${argv.provider === "external" ? "external" : argv.server}`,
     );
 
+    for (const n of notes) process.stdout.write(`${n}\n`);
     const outcome = await runTest({
       testName,
       resultsRoot: argv.results,
-      seed: argv.seed,
+      seed,
+      nemesis,
       timeLimitS: argv["time-limit"],
       concurrency: argv.concurrency,
       rate: argv.rate,

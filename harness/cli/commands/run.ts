@@ -24,6 +24,10 @@ export interface RunArgv {
   "request-timeout": number;
   "health-timeout": number;
   results: string;
+  nemesis?: string;
+  "nemesis-interval": number;
+  partition?: string;
+  "disk-size": number;
 }
 
 export const runCommand: CommandModule<object, RunArgv> = {
@@ -98,8 +102,29 @@ export const runCommand: CommandModule<object, RunArgv> = {
         describe: "seconds to wait for a healthy cluster",
       })
       .option("results", { type: "string", default: "results", describe: "results root directory" })
+      .option("nemesis", {
+        type: "string",
+        describe:
+          "faults: partition,kill,pause,clock,disk,member,admin (comma-separated), all, or none (default: the strongest this machine allows; docs/nemesis.md)",
+      })
+      .option("nemesis-interval", {
+        type: "number",
+        default: 5,
+        describe: "mean seconds between fault starts (across all fault families)",
+      })
+      .option("partition", {
+        type: "string",
+        describe:
+          "partition shape: isolate, leader, halves, bridge, majorities-ring, flaky (default: random per window)",
+      })
+      .option("disk-size", {
+        type: "number",
+        default: 64,
+        describe: "disk nemesis: MiB of each member's tmpfs data directory",
+      })
       .example("$0 run", "the default campaign: 3-member reference cluster, register workload, 30 s")
       .example("$0 run --server etcd --time-limit 10", "the same against etcd 3.4")
+      .example("$0 run --nemesis kill,partition --partition majorities-ring --nodes 5", "chosen faults")
       .example("$0 run --provider external --endpoints 127.0.0.1:2379", "against a cluster you run"),
   handler: async (argv) => {
     const { runFromArgv } = await import("../run-command.js");
