@@ -20,6 +20,8 @@ import { renderHeadline, renderOverlay, renderTable } from "./compare-render.js"
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Colour the overlay (a terminal). */
+  color?: boolean;
 }
 
 /** Short labels: the file names when they are distinct, else the paths as given. */
@@ -61,7 +63,7 @@ export async function compareFromArgv(argv: CompareArgv, io: Io): Promise<number
     out.push(...renderHeadline(c));
     for (const w of c.warnings) out.push(`warning: ${w}`);
     if (argv.plot) {
-      const o = renderOverlay(c);
+      const o = renderOverlay(c, 10, io.color ?? false);
       if (o) out.push("", o);
     }
     const regs = threshold === undefined ? [] : regressions(c, threshold);

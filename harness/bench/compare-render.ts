@@ -80,20 +80,33 @@ export function renderHeadline(c: Comparison): string[] {
 }
 
 /** Latency (ms) by percentile, one series per report that has a histogram. */
-export function renderOverlay(c: Comparison, height = 10): string {
+export function renderOverlay(c: Comparison, height = 10, color = true): string {
   const withH = c.sets.filter((s) => s.histogram);
   if (withH.length < 2) return "";
   const series = withH.map((s) => percentileCurve(decodeHistogram(s.histogram!), PLOT_PERCENTILES));
   const colors = [asciichart.default, asciichart.red, asciichart.green, asciichart.blue, asciichart.magenta];
-  const legend = withH
-    .map((s, i) => `${["default", "red", "green", "blue", "magenta"][i % 5]}: ${s.label}`)
-    .join("; ");
+  const legend = color
+    ? withH.map((s, i) => `${["default", "red", "green", "blue", "magenta"][i % 5]}: ${s.label}`).join("; ")
+    : "no colours off a terminal: see the table below";
+  const table = color
+    ? []
+    : [
+        `${"".padEnd(12)}${withH.map((s) => s.label.padStart(Math.max(12, s.label.length + 2))).join("")}`,
+        ...[50, 90, 99, 99.9, 99.99].map((p) => {
+          const cells = withH.map((s, i) => {
+            const v = series[i]![PLOT_PERCENTILES.indexOf(p)] ?? NaN;
+            return v.toFixed(3).padStart(Math.max(12, s.label.length + 2));
+          });
+          return `${`p${p}`.padEnd(12)}${cells.join("")}`;
+        }),
+      ];
   return [
     `latency (ms) by percentile, p0 .. p99.99 left to right (${legend}):`,
     asciichart.plot(series, {
       height,
-      colors: withH.map((_, i) => colors[i % colors.length]),
+      colors: color ? withH.map((_, i) => colors[i % colors.length]) : undefined,
       format: (x: number) => x.toFixed(2).padStart(9),
     }),
+    ...table,
   ].join("\n");
 }

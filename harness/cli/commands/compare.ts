@@ -44,6 +44,7 @@ export const compareCommand: CommandModule<object, CompareArgv> = {
       await compareFromArgv(argv, {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
+        color: Boolean(process.stdout.isTTY),
       }),
     );
   },
