@@ -76,7 +76,8 @@ export function encodeMessage(m: Message): Buffer {
 export function decodeMessage(buf: Buffer): Message {
   let off = 0;
   const need = (n: number): void => {
-    if (off + n > buf.length) throw new Error(`codec: message truncated at byte ${off} (${buf.length} bytes)`);
+    if (off + n > buf.length)
+      throw new Error(`codec: message truncated at byte ${off} (${buf.length} bytes)`);
   };
   need(2 + 56 + 4);
   const type = buf[off++]! as MessageType;

@@ -212,7 +212,14 @@ export class RaftLoop extends ApplyLoop {
     const context = Buffer.from(JSON.stringify({ req, member: memberJson(member) }));
     const cc: ConfChange = { type, nodeId: member.raftId, context };
     return new Promise((resolve, reject) => {
-      const w: Waiter = { data: undefined, cc, proposed: false, deadline: this.noLeaderDeadline(), resolve, reject };
+      const w: Waiter = {
+        data: undefined,
+        cc,
+        proposed: false,
+        deadline: this.noLeaderDeadline(),
+        resolve,
+        reject,
+      };
       this.waiters.set(req, w);
       this.tryPropose(w);
     });
@@ -379,7 +386,8 @@ export class RaftLoop extends ApplyLoop {
     let failed = false;
     try {
       if (buf[0] === KIND_COMMAND) result = this.applyCmd(e.index, decodeCommand(buf.subarray(9)));
-      else if (buf[0] === KIND_MEMBERS) result = this.applyMemberOp(JSON.parse(buf.subarray(9).toString("utf8")) as MemberOp);
+      else if (buf[0] === KIND_MEMBERS)
+        result = this.applyMemberOp(JSON.parse(buf.subarray(9).toString("utf8")) as MemberOp);
     } catch (err) {
       failed = true;
       error = err;
@@ -426,7 +434,14 @@ export class RaftLoop extends ApplyLoop {
     this.snapshotSoon = true;
     if (cc.type === ConfChangeType.RemoveNode) {
       this.o.members.remove(cc.nodeId);
-      this.o.transport.removePeer(cc.nodeId);
+      if (cc.nodeId !== this.o.self.raftId) {
+        // The removed member may never see this entry committed: tell it, then hang up.
+        this.o.transport.sendSide(cc.nodeId, this.o.self.raftId, { t: "removed" });
+        const id = cc.nodeId;
+        setTimeout(() => {
+          if (!this.o.members.get(id)) this.o.transport.removePeer(id);
+        }, 1000).unref();
+      }
       this.o.log.info("raft: member removed", { raftId: cc.nodeId });
       if (cc.nodeId === this.o.self.raftId) {
         this.removed = true;
@@ -438,7 +453,8 @@ export class RaftLoop extends ApplyLoop {
       if (existing) existing.isLearner = isLearner;
       else if (ctx.member) this.o.members.set({ ...Members.memberFromJson(ctx.member), isLearner });
       const m = this.o.members.get(cc.nodeId);
-      if (m && m.raftId !== this.o.self.raftId && m.peerURLs[0]) this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
+      if (m && m.raftId !== this.o.self.raftId && m.peerURLs[0])
+        this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
     }
     w?.resolve(this.o.members.list());
   }
@@ -475,11 +491,19 @@ export class RaftLoop extends ApplyLoop {
     if (this.publishing || this.removed) return;
     this.publishing = true;
     const self = this.o.self;
-    this.proposeMemberOp({ op: "publish", id: self.id.toString(16), name: self.name, clientURLs: self.clientURLs }).then(
+    this.proposeMemberOp({
+      op: "publish",
+      id: self.id.toString(16),
+      name: self.name,
+      clientURLs: self.clientURLs,
+    }).then(
       () => {
         this.published = true;
         this.publishing = false;
-        this.o.log.info("published local member to cluster", { name: self.name, clientURLs: self.clientURLs });
+        this.o.log.info("published local member to cluster", {
+          name: self.name,
+          clientURLs: self.clientURLs,
+        });
       },
       () => {
         this.publishing = false;
@@ -489,5 +513,11 @@ export class RaftLoop extends ApplyLoop {
 }
 
 export function memberJson(m: MemberInfo): Parameters<typeof Members.memberFromJson>[0] {
-  return { id: m.id.toString(16), name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs, isLearner: m.isLearner };
+  return {
+    id: m.id.toString(16),
+    name: m.name,
+    peerURLs: m.peerURLs,
+    clientURLs: m.clientURLs,
+    isLearner: m.isLearner,
+  };
 }

@@ -41,7 +41,8 @@ export function isClusterConfig(config: ServerConfig): boolean {
 
 type SideMsg =
   | { t: "ka"; req: number; id: number }
-  | { t: "kar"; req: number; ttl: number; err?: string };
+  | { t: "kar"; req: number; ttl: number; err?: string }
+  | { t: "removed" };
 
 export async function startClusterServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   const metrics = new Metrics();
@@ -63,7 +64,9 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   const { storage, recovered } = await RaftDiskStorage.open({
     dataDir: config.dataDir,
     logger: log,
-    metadata: Buffer.from(JSON.stringify({ memberId: hexId(selfId), clusterId: hexId(cid), name: config.name })),
+    metadata: Buffer.from(
+      JSON.stringify({ memberId: hexId(selfId), clusterId: hexId(cid), name: config.name }),
+    ),
     catchUpEntries: Math.min(5000, snapshotCount),
     onSync: (ms) => metrics.fsync.observe(ms / 1000),
     io: process.env.GAUNTLET_WAL_IO === "async" ? "async" : "sync",
@@ -163,9 +166,19 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
 
   // ---------------------------------------------------------------- lease keep-alives go to the leader
   let kaCounter = 0;
-  const kaWaiters = new Map<number, { resolve: (ttl: number) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
+  const kaWaiters = new Map<
+    number,
+    { resolve: (ttl: number) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
+  >();
   function onSide(from: number, msg: SideMsg): void {
-    if (msg.t === "ka") {
+    if (msg.t === "removed") {
+      // A member of the cluster says this member was removed (it applied the removal).
+      if (members.get(from) && !loop.removed) {
+        loop.removed = true;
+        log.warn("this member was removed from the cluster: stopping", { by: members.get(from)!.name });
+        void closeAll().then(() => process.exit(0));
+      }
+    } else if (msg.t === "ka") {
       let ttl = 0;
       let err: string | undefined;
       if (!loop.isLeader) err = "etcdserver: not leader";
@@ -175,7 +188,11 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
         } catch (e) {
           if (!isEtcdError(e, "LeaseNotFound")) err = e instanceof Error ? e.message : String(e);
         }
-      transport.sendSide(from, self.raftId, err ? { t: "kar", req: msg.req, ttl, err } : { t: "kar", req: msg.req, ttl });
+      transport.sendSide(
+        from,
+        self.raftId,
+        err ? { t: "kar", req: msg.req, ttl, err } : { t: "kar", req: msg.req, ttl },
+      );
     } else if (msg.t === "kar") {
       const w = kaWaiters.get(msg.req);
       if (!w) return;
@@ -197,10 +214,13 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     if (loop.lead === 0) return Promise.reject(Errors.noLeader());
     const req = ++kaCounter;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        kaWaiters.delete(req);
-        reject(Errors.timeout());
-      }, config.electionTimeout * 2 + 1000);
+      const timer = setTimeout(
+        () => {
+          kaWaiters.delete(req);
+          reject(Errors.timeout());
+        },
+        config.electionTimeout * 2 + 1000,
+      );
       kaWaiters.set(req, { resolve, reject, timer });
       if (!transport.sendSide(loop.lead, self.raftId, { t: "ka", req, id })) {
         kaWaiters.delete(req);
@@ -250,7 +270,14 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       if (m.peerURLs.some((u) => urls.includes(u))) throw new EtcdError(9, "etcdserver: peerURL exists");
     const id = deriveMemberId(urls, token);
     if (members.get(raftIdOf(id))) throw new EtcdError(9, "etcdserver: member ID already exist");
-    const m: MemberInfo = { id, raftId: raftIdOf(id), name: "", peerURLs: urls, clientURLs: [], isLearner: !!r.isLearner };
+    const m: MemberInfo = {
+      id,
+      raftId: raftIdOf(id),
+      name: "",
+      peerURLs: urls,
+      clientURLs: [],
+      isLearner: !!r.isLearner,
+    };
     await loop.proposeConfChange(r.isLearner ? ConfChangeType.AddLearner : ConfChangeType.AddNode, m);
     return { header: core.header(), member: pbMember(m), members: memberList() };
   }) as never;
@@ -266,8 +293,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   }) as never;
   cluster.memberPromote = (async (r: { ID: string }) => {
     const m = findMember(r.ID);
-    if (!m.isLearner)
-      throw new EtcdError(9, "etcdserver: can only promote a learner member");
+    if (!m.isLearner) throw new EtcdError(9, "etcdserver: can only promote a learner member");
     await loop.proposeConfChange(ConfChangeType.AddNode, { ...m, isLearner: false });
     return { header: core.header(), members: memberList() };
   }) as never;
@@ -306,12 +332,34 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   loop.start();
   core.start();
 
-  metrics.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.", () => core.dbSize());
-  metrics.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", () => (loop.lead !== 0 ? 1 : 0));
-  metrics.gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.", () => (loop.isLeader ? 1 : 0));
-  metrics.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", () => store.currentRevision);
-  metrics.gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.", () => loop.appliedIndex);
-  metrics.gauge("etcd_server_leader_changes_seen_total", "The number of leader changes seen.", () => leaderChanges);
+  metrics.gauge(
+    "etcd_mvcc_db_total_size_in_bytes",
+    "Total size of the underlying database physically allocated in bytes.",
+    () => core.dbSize(),
+  );
+  metrics.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", () =>
+    loop.lead !== 0 ? 1 : 0,
+  );
+  metrics.gauge(
+    "etcd_server_is_leader",
+    "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+    () => (loop.isLeader ? 1 : 0),
+  );
+  metrics.gauge(
+    "etcd_debugging_mvcc_current_revision",
+    "The current revision of store.",
+    () => store.currentRevision,
+  );
+  metrics.gauge(
+    "etcd_server_proposals_applied_total",
+    "The total number of consensus proposals applied.",
+    () => loop.appliedIndex,
+  );
+  metrics.gauge(
+    "etcd_server_leader_changes_seen_total",
+    "The number of leader changes seen.",
+    () => leaderChanges,
+  );
   let leaderChanges = 0;
   loop.onLeaderChange = (lead) => {
     if (lead !== 0) leaderChanges++;
@@ -364,7 +412,9 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       listeners.push(srv);
       const a = srv.address();
       clientAddresses.push(
-        typeof a === "object" && a ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}` : String(a),
+        typeof a === "object" && a
+          ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`
+          : String(a),
       );
       log.info("serving client traffic", { address: u.toString(), bound: clientAddresses.at(-1) });
     }

@@ -1,0 +1,221 @@
+/**
+ * Replicated `gauntlet server` clusters on loopback, started with etcd's documented 3-member
+ * line (etcd replaced by the server): membership and status through etcdctl, writes through
+ * every member, kill -9 of the leader under load with no acknowledged write lost, a member
+ * that was down past a snapshot catching up, adding and removing a member, HashKV agreement,
+ * MoveLeader.
+ */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { etcdctl as etcdctlCap } from "../../support/env.js";
+import { connect } from "./grpc-client.js";
+import { etcdctl, removePrivateBuild } from "./support.js";
+import { get, makeCluster, status, waitForLeader, type Cluster } from "./cluster-support.js";
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+afterAll(() => removePrivateBuild());
+
+async function startAll(n: number, extra?: string[]): Promise<Cluster> {
+  const c = await makeCluster(n, extra);
+  cluster = c;
+  await Promise.all(c.members.map((m) => c.start(m)));
+  await waitForLeader(c);
+  return c;
+}
+
+/** Every key under `prefix` with its value, as one member sees it (serializable: its own state). */
+async function dump(endpoint: string, prefix: string): Promise<Map<string, string>> {
+  const c = connect(endpoint);
+  try {
+    const end = Buffer.from(prefix);
+    end[end.length - 1]!++;
+    const res = await c.kv("Range", { key: Buffer.from(prefix), rangeEnd: end, serializable: true }, 5000);
+    const kvs = (res.kvs ?? []) as { key: Buffer; value: Buffer }[];
+    return new Map(kvs.map((kv) => [kv.key.toString(), kv.value.toString()]));
+  } finally {
+    c.close();
+  }
+}
+
+async function hashes(c: Cluster): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const m of c.members.filter((x) => x.proc)) {
+    const g = connect(m.endpoint);
+    try {
+      const r = await g.maintenance("HashKV", { revision: 0 }, 5000);
+      out.add(`${String(r.hash)}@${String((r.header as { revision: unknown }).revision)}`);
+    } finally {
+      g.close();
+    }
+  }
+  return out;
+}
+
+/** Waits until every running member applied at least what the leader had committed. */
+async function settle(c: Cluster): Promise<void> {
+  const st = await waitForLeader(c);
+  const target = Math.max(...st.map((s) => s.index));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const now = await Promise.all(c.members.filter((m) => m.proc).map((m) => status(m.endpoint)));
+    if (now.every((s) => s && s.applied >= target)) return;
+    if (Date.now() > deadline)
+      throw new Error(`members did not catch up to ${target}: ${JSON.stringify(now)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.reason ?? "etcdctl"})`, () => {
+
+  it("member list and status show every member and one leader; writes through every member are visible on all; HashKV agrees", async () => {
+    const c = await startAll(3);
+    const st = await waitForLeader(c);
+    expect(st).toHaveLength(3);
+    expect(st.filter((s) => s.isLeader)).toHaveLength(1);
+    // member list: all three, with names, peer URLs and (published) client URLs.
+    const deadline = Date.now() + 5000;
+    let lines: string[];
+    for (;;) {
+      const r = await etcdctl(c.members[0]!.endpoint, ["member", "list"]);
+      expect(r.code).toBe(0);
+      lines = r.stdout.trim().split("\n");
+      if (lines.every((l) => /http:\/\/127\.0\.0\.1:\d+, false$/.test(l)) || Date.now() > deadline) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(lines).toHaveLength(3);
+    for (const m of c.members) {
+      const line = lines.find((l) => l.includes(`, ${m.name}, `));
+      expect(line, lines.join("\n")).toBeDefined();
+      expect(line).toContain(`http://127.0.0.1:${m.peerPort}`);
+      expect(line).toContain(`http://127.0.0.1:${m.clientPort}`);
+    }
+    // The member IDs are etcd's (the same flags give the same IDs on etcd).
+    expect(new Set(st.map((s) => s.id)).size).toBe(3);
+
+    for (const [i, m] of c.members.entries()) {
+      const r = await etcdctl(m.endpoint, ["put", `k${i}`, `v${i}`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const m of c.members)
+      for (let i = 0; i < 3; i++) expect(await get(m.endpoint, `k${i}`)).toBe(`v${i}`);
+    await settle(c);
+    expect((await hashes(c)).size).toBe(1);
+  }, 60_000);
+
+  it("kill -9 of the leader under load: a new leader, writes continue, every acknowledged write is on all members after it rejoins", async () => {
+    const c = await startAll(3);
+    const st = await waitForLeader(c);
+    const leader = c.members.find((m) => m.endpoint === st.find((s) => s.isLeader)!.endpoint)!;
+    const others = c.members.filter((m) => m !== leader);
+    const acked = new Map<string, string>();
+    let stop = false;
+    const clients = c.members.map((m) => connect(m.endpoint));
+    const writer = async (w: number): Promise<void> => {
+      for (let i = 0; !stop && i < 5000; i++) {
+        const key = `w-${w}-${i}`;
+        const value = `v${i}`;
+        // Spread over members; a writer bound to the dead member keeps failing.
+        const cl = clients[w % clients.length]!;
+        try {
+          await cl.kv("Put", { key: Buffer.from(key), value: Buffer.from(value) }, 3000);
+          acked.set(key, value);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = acked.size;
+    await c.kill(leader);
+    await waitForLeader(c);
+    const atFailover = acked.size;
+    // Writes continue under the new leader (writers bound to the dead member wait out their deadline).
+    const grow = Date.now() + 8000;
+    while (acked.size <= atFailover + 20 && Date.now() < grow) await new Promise((r) => setTimeout(r, 100));
+    expect(acked.size).toBeGreaterThan(atFailover + 20);
+    stop = true;
+    await Promise.all(writers);
+    for (const cl of clients) cl.close();
+    expect(before).toBeGreaterThan(10);
+
+    await c.start(leader);
+    await settle(c);
+    for (const m of [leader, ...others]) {
+      const seen = await dump(m.endpoint, "w-");
+      const missing = [...acked].filter(([k, v]) => seen.get(k) !== v).map(([k]) => k);
+      expect(missing, `${m.name} misses acknowledged writes`).toEqual([]);
+    }
+    expect((await hashes(c)).size).toBe(1);
+  }, 90_000);
+
+  it("a member that was down past a snapshot catches up from the leader's snapshot", async () => {
+    const c = await startAll(3, [
+      "--heartbeat-interval",
+      "50",
+      "--election-timeout",
+      "500",
+      "--snapshot-count",
+      "20",
+    ]);
+    const st = await waitForLeader(c);
+    const follower = c.members.find((m) => m.endpoint === st.find((s) => !s.isLeader)!.endpoint)!;
+    await c.kill(follower);
+    await waitForLeader(c);
+    const live = c.members.find((m) => m.proc)!;
+    const g = connect(live.endpoint);
+    for (let i = 0; i < 120; i++)
+      await g.kv("Put", { key: Buffer.from(`s-${i}`), value: Buffer.from(`${i}`) }, 5000);
+    g.close();
+    await c.start(follower);
+    await settle(c);
+    const seen = await dump(follower.endpoint, "s-");
+    expect(seen.size).toBe(120);
+    expect(follower.out).toMatch(/restored a snapshot from the leader/);
+    expect((await hashes(c)).size).toBe(1);
+  }, 60_000);
+
+  it("adds a member (--initial-cluster-state existing), moves the leader to it, removes it (it stops)", async () => {
+    const c = await startAll(3);
+    await etcdctl(c.members[0]!.endpoint, ["put", "before-add", "1"]);
+    const extra = await c.addSpec("infra4");
+    const add = await etcdctl(c.endpoints(), [
+      "member",
+      "add",
+      "infra4",
+      `--peer-urls=http://127.0.0.1:${extra.peerPort}`,
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const id = /Member ([0-9a-f]+) added/.exec(add.stdout)![1]!;
+    await c.start(extra, "existing");
+    await settle(c);
+    expect(await get(extra.endpoint, "before-add", true)).toBe("1");
+    const list = await etcdctl(c.members[0]!.endpoint, ["member", "list"]);
+    expect(list.stdout.trim().split("\n")).toHaveLength(4);
+    // MoveLeader to the new member.
+    const st = await waitForLeader(c);
+    const leaderEp = st.find((s) => s.isLeader)!.endpoint;
+    const mv = await etcdctl(leaderEp, ["move-leader", id]);
+    expect(mv.code, mv.stderr).toBe(0);
+    expect((await status(extra.endpoint))!.isLeader).toBe(true);
+    // Remove it: the others carry on, the removed member exits.
+    const others = c.members
+      .filter((m) => m !== extra)
+      .map((m) => m.endpoint)
+      .join(",");
+    const rm = await etcdctl(others, ["member", "remove", id]);
+    expect(rm.code, rm.stderr).toBe(0);
+    await Promise.race([extra.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    expect(extra.proc).toBeUndefined();
+    c.members.pop();
+    await waitForLeader(c);
+    const put = await etcdctl(c.members[1]!.endpoint, ["put", "after-remove", "1"]);
+    expect(put.code, put.stderr).toBe(0);
+    expect(
+      (await etcdctl(c.members[0]!.endpoint, ["member", "list"])).stdout.trim().split("\n"),
+    ).toHaveLength(3);
+  }, 90_000);
+});
