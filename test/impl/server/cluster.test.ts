@@ -68,7 +68,7 @@ async function settle(c: Cluster): Promise<void> {
   }
 }
 
-describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.reason ?? "etcdctl"})`, () => {
+describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
 
   it("member list and status show every member and one leader; writes through every member are visible on all; HashKV agrees", async () => {
     const c = await startAll(3);
