@@ -8,11 +8,22 @@ import { FlagError, helpText, parseFlags } from "./flags.js";
 import { createLogger } from "./log.js";
 import { startServer } from "./server.js";
 import { SERVER_VERSION } from "./etcd-server.js";
+import { EARLY_ACK_WIRED, takeUnsafeFlags, unsafe, unsafeWarning } from "./unsafe.js";
 
 async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
-    parsed = parseFlags(argv);
+    // Planted bugs (./unsafe.ts) are taken out first; etcd's flags are parsed as before.
+    let taken;
+    try {
+      taken = takeUnsafeFlags(argv);
+    } catch (err) {
+      throw new FlagError((err as Error).message);
+    }
+    Object.assign(unsafe, taken.flags);
+    if (unsafe.earlyAck && !EARLY_ACK_WIRED)
+      throw new FlagError("--unsafe-early-ack is not wired into the Raft loop yet (impl/server/unsafe.ts)");
+    parsed = parseFlags(taken.argv);
   } catch (err) {
     if (err instanceof FlagError) {
       process.stderr.write(
@@ -34,6 +45,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = parsed.config;
   const log = createLogger(config.logLevel, "gauntlet-server");
+  const warning = unsafeWarning(unsafe);
+  if (warning) {
+    process.stderr.write(`${warning}\n`);
+    log.error(warning);
+  }
   for (const f of config.ignored)
     log.warn(`flag --${f} is accepted for compatibility with etcd and has no effect`);
   let server;
