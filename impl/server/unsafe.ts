@@ -72,4 +72,4 @@ export function unsafeWarning(f: UnsafeFlags): string | undefined {
  * Whether the Raft loop honours `--unsafe-early-ack` (the hook lives in
  * ./cluster/raft-loop.ts); until it does, the server refuses the flag rather than ignore it.
  */
-export const EARLY_ACK_WIRED: boolean = false;
+export const EARLY_ACK_WIRED: boolean = true;

@@ -32,6 +32,7 @@ import { EtcdError, Errors } from "../errors.js";
 import type { Logger } from "../log.js";
 import { Members, decodeSnapshotData, encodeSnapshotData, type MemberInfo } from "./members.js";
 import type { PeerTransport } from "./transport.js";
+import { unsafe } from "../unsafe.js";
 
 const KIND_COMMAND = 1;
 const KIND_MEMBERS = 2;
@@ -324,6 +325,13 @@ export class RaftLoop extends ApplyLoop {
         if (rd.messages.length > 0) this.o.transport.send(rd.messages);
         if (snap) this.restore(snap);
         for (const e of rd.committedEntries) this.applyEntry(e);
+        // --unsafe-early-ack (planted bug, ../unsafe.ts): the leader applies — and so answers —
+        // its new entries once they are in its own log, before a quorum has them.
+        if (unsafe.earlyAck && this.isLeader)
+          for (const e of rd.entries) {
+            if (e.index !== this.appliedIdx + 1 || e.type !== EntryType.Normal) break;
+            this.applyEntry(e);
+          }
         for (const rs of rd.readStates) this.onReadState(rs);
         node.advance(rd);
         this.serveReads();
