@@ -1,5 +1,5 @@
 /**
- * `npm run bench:vs-etcd [-- --clients 64 --duration 10 --nodes 3 --out DIR]`: the same `put`
+ * `npm run bench:vs-etcd [-- --clients 64 --duration 10 --nodes 3 --repeat 1 --out DIR]`: the same `put`
  * and linearizable `range` benchmarks against a cluster of the reference server and a cluster
  * of etcd 3.4 on this machine, one after the other, each through `gauntlet bench` (so the
  * commands printed are the ones to re-run by hand), then `gauntlet compare etcd.json
@@ -27,6 +27,7 @@ const opt = (n: string, d: string): string => {
 const clients = opt("clients", "64");
 const duration = opt("duration", "10");
 const nodes = Number(opt("nodes", "3"));
+const repeat = opt("repeat", "1");
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const out = resolve(opt("out", join(root, "results", "vs-etcd", stamp)));
 mkdirSync(out, { recursive: true });
@@ -73,6 +74,7 @@ function bench(server: Bench["server"], n: number, op: Bench["op"]): Bench {
     file,
   ];
   if (op === "range") args.push("--consistency", "l");
+  if (repeat !== "1") args.push("--repeat", repeat);
   const cmd = `node bin/gauntlet.js ${args.map((a) => (a.startsWith(root) ? relative(root, a) : a)).join(" ")}`;
   say(`\n$ ${cmd}\n  (load before: ${load()})`);
   const r = spawnSync(process.execPath, [gauntlet, ...args], {
