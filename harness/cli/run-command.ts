@@ -27,6 +27,7 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
     positive("time-limit", argv["time-limit"]);
     positive("request-timeout", argv["request-timeout"]);
     positive("health-timeout", argv["health-timeout"]);
+    positive("check-timeout", argv["check-timeout"]);
     positive("ops-per-key", argv["ops-per-key"], true);
     if (!(argv.rate >= 0)) throw new HarnessError(`--rate must be >= 0 (0 = unlimited), got ${argv.rate}`);
     if (argv.seed !== undefined && !(Number.isInteger(argv.seed) && argv.seed >= 0 && argv.seed < 2 ** 32))
@@ -113,6 +114,7 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
         Object.entries(argv).filter(([k]) => k !== "_" && k !== "$0" && !/[A-Z]/.test(k)),
       ),
       healthTimeoutS: argv["health-timeout"],
+      checkTimeLimitMs: argv["check-timeout"] * 1000,
       out: (s) => process.stdout.write(s),
       err: (s) => process.stderr.write(s),
       tty: Boolean(process.stderr.isTTY),

@@ -23,6 +23,7 @@ export interface RunArgv {
   serializable: boolean;
   "request-timeout": number;
   "health-timeout": number;
+  "check-timeout": number;
   results: string;
   nemesis?: string;
   "nemesis-interval": number;
@@ -100,6 +101,11 @@ export const runCommand: CommandModule<object, RunArgv> = {
         type: "number",
         default: 30,
         describe: "seconds to wait for a healthy cluster",
+      })
+      .option("check-timeout", {
+        type: "number",
+        default: 120,
+        describe: "seconds the checker may search before the verdict is 'unknown'",
       })
       .option("results", { type: "string", default: "results", describe: "results root directory" })
       .option("nemesis", {
