@@ -40,7 +40,7 @@ export function isClusterConfig(config: ServerConfig): boolean {
 }
 
 type SideMsg =
-  | { t: "ka"; req: number; id: number }
+  | { t: "ka"; req: number; id: number; query?: boolean }
   | { t: "kar"; req: number; ttl: number; err?: string }
   | { t: "removed" };
 
@@ -184,9 +184,9 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       if (!loop.isLeader) err = "etcdserver: not leader";
       else
         try {
-          ttl = Number(store.leaseKeepAlive(msg.id, now()).TTL);
+          ttl = leaderTtl(msg.id, !!msg.query);
         } catch (e) {
-          if (!isEtcdError(e, "LeaseNotFound")) err = e instanceof Error ? e.message : String(e);
+          err = e instanceof Error ? e.message : String(e);
         }
       transport.sendSide(
         from,
@@ -202,12 +202,23 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       else w.resolve(msg.ttl);
     }
   }
-  function keepAlive(id: number): Promise<number> {
+  /** On the leader: renews (or, `query`, reads) a lease's remaining TTL; 0 / -1 when it does not exist. */
+  function leaderTtl(id: number, query: boolean): number {
+    try {
+      return query
+        ? Number(store.leaseTimeToLive({ ID: id } as never, now()).TTL)
+        : Number(store.leaseKeepAlive(id, now()).TTL);
+    } catch (e) {
+      if (isEtcdError(e, "LeaseNotFound")) return query ? -1 : 0;
+      throw e;
+    }
+  }
+  /** Lease keep-alives and TTL queries are answered by the leader (only its clock expires leases). */
+  function keepAlive(id: number, query = false): Promise<number> {
     if (loop.isLeader) {
       try {
-        return Promise.resolve(Number(store.leaseKeepAlive(id, now()).TTL));
+        return Promise.resolve(leaderTtl(id, query));
       } catch (e) {
-        if (isEtcdError(e, "LeaseNotFound")) return Promise.resolve(0);
         return Promise.reject(e);
       }
     }
@@ -222,7 +233,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
         config.electionTimeout * 2 + 1000,
       );
       kaWaiters.set(req, { resolve, reject, timer });
-      if (!transport.sendSide(loop.lead, self.raftId, { t: "ka", req, id })) {
+      if (!transport.sendSide(loop.lead, self.raftId, { t: "ka", req, id, query })) {
         kaWaiters.delete(req);
         clearTimeout(timer);
         reject(Errors.noLeader());
@@ -240,6 +251,14 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     });
     call.on("end", () => call.end());
   };
+
+  const lease = core.unary.Lease!;
+  const baseTtl = lease.leaseTimeToLive!;
+  lease.leaseTimeToLive = (async (r: { ID: number; keys?: boolean }) => {
+    const local = (await baseTtl(r as never)) as { TTL: number };
+    if (local.TTL === -1 || loop.isLeader) return local;
+    return { ...local, TTL: await keepAlive(Number(r.ID), true) };
+  }) as never;
 
   // ---------------------------------------------------------------- Cluster and Maintenance
   const pbMember = (m: MemberInfo): Member => ({

@@ -69,7 +69,6 @@ async function settle(c: Cluster): Promise<void> {
 }
 
 describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
-
   it("member list and status show every member and one leader; writes through every member are visible on all; HashKV agrees", async () => {
     const c = await startAll(3);
     const st = await waitForLeader(c);
@@ -217,5 +216,53 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect(
       (await etcdctl(c.members[0]!.endpoint, ["member", "list"])).stdout.trim().split("\n"),
     ).toHaveLength(3);
+  }, 90_000);
+
+  it("leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member", async () => {
+    const c = await startAll(3);
+    const st = await waitForLeader(c);
+    const follower = st.find((s) => !s.isLeader)!.endpoint;
+    const grant = await etcdctl(follower, ["lease", "grant", "2"]);
+    expect(grant.code, grant.stderr).toBe(0);
+    const id = /lease ([0-9a-f]+) granted/.exec(grant.stdout)![1]!;
+    expect((await etcdctl(follower, ["put", "leased", "x", `--lease=${id}`])).code).toBe(0);
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      const ka = await etcdctl(follower, ["lease", "keep-alive", "--once", id]);
+      expect(ka.code, ka.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    for (const m of c.members) expect(await get(m.endpoint, "leased")).toBe("x");
+    const ttl = await etcdctl(follower, ["lease", "timetolive", id]);
+    expect(ttl.stdout).toMatch(/remaining\((1|2)s\)/);
+    // No more keep-alives: revoked by the leader (proposed), gone everywhere.
+    const gone = Date.now() + 8000;
+    while (Date.now() < gone && (await get(c.members[0]!.endpoint, "leased")) !== undefined)
+      await new Promise((r) => setTimeout(r, 200));
+    await settle(c);
+    for (const m of c.members) expect(await get(m.endpoint, "leased", true)).toBeUndefined();
+  }, 60_000);
+});
+
+describe.skipIf(!etcdctlCap.ok)(`5-member cluster (${etcdctlCap.why})`, () => {
+  it("survives the loss of two members (the leader among them) and their return", async () => {
+    const c = await startAll(5);
+    const st = await waitForLeader(c);
+    const leader = c.members.find((m) => m.endpoint === st.find((s) => s.isLeader)!.endpoint)!;
+    const other = c.members.find((m) => m !== leader)!;
+    for (let i = 0; i < 20; i++)
+      expect((await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`])).code).toBe(0);
+    await c.kill(leader);
+    await c.kill(other);
+    await waitForLeader(c);
+    for (let i = 20; i < 40; i++) {
+      const r = await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    await c.start(leader);
+    await c.start(other);
+    await settle(c);
+    for (const m of c.members) expect((await dump(m.endpoint, "f-")).size).toBe(40);
+    expect((await hashes(c)).size).toBe(1);
   }, 90_000);
 });
