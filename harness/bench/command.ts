@@ -140,6 +140,7 @@ export async function benchFromArgv(a: BenchArgv): Promise<number> {
       serverArgs: splitArgs(a["server-args"]),
       results: a.results,
       healthTimeoutS: num("health-timeout", a["health-timeout"], 0, true),
+      keepData: a["keep-data"],
       log: (line) => process.stderr.write(`${line}\n`),
     });
     // Without --conns: at least one connection per endpoint, so every member gets clients.

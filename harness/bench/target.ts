@@ -5,7 +5,8 @@
  * provider arrives with issue 8 and is refused clearly until then.
  */
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { HarnessError, type Cluster } from "../api/cluster.js";
 import { createClient } from "../client/client.js";
 import { parseEndpoints } from "../providers/external/provider.js";
@@ -24,6 +25,8 @@ export interface TargetOptions {
   serverArgs?: string[];
   results: string;
   healthTimeoutS: number;
+  /** Keep the members' data directories after the run (default: only their logs are kept). */
+  keepData?: boolean;
   log: (line: string) => void;
 }
 
@@ -114,6 +117,12 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     describe: `local ${o.server} x${o.nodes} (${runDir})`,
     servers,
     version: async () => `${await cluster.serverVersion()} (Status: ${await statusVersion(endpoints)})`,
-    close: () => cluster.teardown(),
+    close: async () => {
+      await cluster.teardown();
+      // A benchmark's data is large (etcd preallocates 64 MB WAL files) and worthless after.
+      if (!o.keepData)
+        for (const n of cluster.nodes)
+          rmSync(join(runDir, "nodes", n, "data"), { recursive: true, force: true });
+    },
   };
 }

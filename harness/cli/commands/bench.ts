@@ -40,6 +40,7 @@ export interface BenchArgv {
   "server-args"?: string;
   results: string;
   "health-timeout": number;
+  "keep-data"?: boolean;
   plots: boolean;
 }
 
@@ -60,7 +61,8 @@ export const benchCommand: CommandModule<object, BenchArgv> = {
       })
       .option("workers", {
         type: "number",
-        describe: "worker threads driving the clients (default 0: in the main thread, the leanest on few cores)",
+        describe:
+          "worker threads driving the clients (default 0: in the main thread, the leanest on few cores)",
       })
       .option("duration", { type: "number", describe: "seconds of measured load (default 10)" })
       .option("total", { type: "number", describe: "requests to measure instead of a duration" })
