@@ -1,4 +1,4 @@
-/** The `gauntlet server` process: --help, bad flags (exit 2, clear message), refusing a multi-member cluster. */
+/** The `gauntlet server` process: --help, bad flags (exit 2, clear message). */
 import { execFile } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { removePrivateBuild, serverMain } from "./support.js";
@@ -28,20 +28,5 @@ describe("gauntlet server process", () => {
     const r = await run(["--name", "n1", "--bogus-flag", "x"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/flag provided but not defined: -bogus-flag/);
-  });
-
-  it("refuses a multi-member initial cluster clearly (single node only)", async () => {
-    const r = await run([
-      "--name",
-      "a",
-      "--data-dir",
-      "/nonexistent-h5/should-not-be-created",
-      "--listen-client-urls",
-      "http://127.0.0.1:0",
-      "--initial-cluster",
-      "a=http://127.0.0.1:1,b=http://127.0.0.1:2",
-    ]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/single node only/);
   });
 });
