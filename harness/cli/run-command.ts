@@ -7,6 +7,7 @@ import type { Cluster, ClusterSpec } from "../api/cluster.js";
 import { HarnessError } from "../api/cluster.js";
 import { externalProvider, parseEndpoints } from "../providers/external/provider.js";
 import { localProvider } from "../providers/local/provider.js";
+import { dockerProvider } from "../providers/docker/provider.js";
 import { resolveEtcd, splitArgs } from "../providers/local/server-command.js";
 import { runTest } from "../runner/run.js";
 import { parseConcurrency } from "../runner/workers.js";
@@ -43,8 +44,8 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
       nemesis: argv.nemesis,
       intervalS: argv["nemesis-interval"],
       partition: argv.partition,
-      provider: argv.provider,
-      server: argv.server,
+      provider: argv.provider === "docker" ? ("local" as const) : argv.provider, // same fault rules
+      server: argv.provider === "docker" && argv.image ? ("etcd" as const) : argv.server, // a user image: no libfaketime
       nodes:
         argv.provider === "external"
           ? parseEndpoints(argv.endpoints ?? "", argv["allow-remote"]).length
@@ -72,10 +73,12 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
       const serverArgs = splitArgs(argv["server-args"]);
       if (!(Number.isInteger(argv["disk-size"]) && argv["disk-size"] >= 1))
         throw new HarnessError(`--disk-size must be a positive integer (MiB), got ${argv["disk-size"]}`);
+      const docker = argv.provider === "docker";
       provider = {
-        name: "local",
+        name: argv.provider,
         start: (spec) =>
-          localProvider.start(spec, {
+          (docker ? dockerProvider : localProvider).start(spec, {
+            image: argv.image,
             server: argv.server,
             etcdBinary: argv["etcd-binary"],
             serverArgs,

@@ -6,7 +6,8 @@
 import type { CommandModule } from "yargs";
 
 export interface RunArgv {
-  provider: "local" | "external";
+  provider: "local" | "external" | "docker";
+  image?: string;
   server: "reference" | "etcd";
   nodes: number;
   "etcd-binary": string;
@@ -37,9 +38,13 @@ export const runCommand: CommandModule<object, RunArgv> = {
   builder: (y) =>
     y
       .option("provider", {
-        choices: ["local", "external"] as const,
+        choices: ["local", "external", "docker"] as const,
         default: "local" as const,
-        describe: "where the cluster runs",
+        describe: "where the cluster runs (docker: containers, docs/providers.md)",
+      })
+      .option("image", {
+        type: "string",
+        describe: "docker: run this etcd-compatible image (already in the engine) instead of a built one",
       })
       .option("server", {
         choices: ["reference", "etcd"] as const,

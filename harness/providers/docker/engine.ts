@@ -31,9 +31,7 @@ export function docker(): Docker {
 export async function requireEngine(timeoutMs = 5000): Promise<void> {
   const sock = socketPath();
   const fail = (why: string) =>
-    new HarnessError(
-      `no Docker engine at ${sock}: start one, or use --provider local (${why})`,
-    );
+    new HarnessError(`no Docker engine at ${sock}: start one, or use --provider local (${why})`);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -23,7 +23,10 @@ export async function runImagesCommand(argv: {
       console.log(gone.length ? gone.map((n) => `removed ${n}`).join("\n") : "no gauntlet images");
       return 0;
     }
-    const which = argv.which.split(",").map((s) => s.trim()).filter(Boolean);
+    const which = argv.which
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const plans: ImagePlan[] = [];
     for (const w of which) {
       if (w === "reference") plans.push(referencePlan());
@@ -32,7 +35,10 @@ export async function runImagesCommand(argv: {
     }
     for (const p of plans) {
       const r = await buildImage(p, consoleProgress(), argv.force);
-      if (r.built) console.log(`${p.name} built in ${(r.ms / 1000).toFixed(1)} s (${(r.bytes / 1e6).toFixed(0)} MB root filesystem)`);
+      if (r.built)
+        console.log(
+          `${p.name} built in ${(r.ms / 1000).toFixed(1)} s (${(r.bytes / 1e6).toFixed(0)} MB root filesystem)`,
+        );
       else console.log(`${p.name} already present`);
     }
     return 0;

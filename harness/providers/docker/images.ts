@@ -64,7 +64,9 @@ export function productionModules(root: string): string[] {
     .filter((p) => p.startsWith("node_modules/") && existsSync(join(root, p)))
     .sort();
   if (rel.length === 0)
-    throw new HarnessError(`could not list the production packages of ${root} (is npm installed? run npm install)`);
+    throw new HarnessError(
+      `could not list the production packages of ${root} (is npm installed? run npm install)`,
+    );
   const kept: string[] = [];
   for (const p of rel) if (!kept.some((k) => p.startsWith(k + "/"))) kept.push(p);
   return kept;
@@ -115,7 +117,14 @@ export function etcdPlan(binary = "etcd"): ImagePlan {
     rootfs: () => {
       const r = writeRootfsTar({ hostFiles: librariesOf(bin), dirs: ["tmp", "data", "usr/local/bin"] });
       // The binary goes to /usr/local/bin/etcd whatever its name on the host.
-      execFileSync("tar", ["-rhf", r.tar, "-C", join(bin, ".."), `--transform=s,^.*$,usr/local/bin/etcd,`, bin.split("/").pop()!]);
+      execFileSync("tar", [
+        "-rhf",
+        r.tar,
+        "-C",
+        join(bin, ".."),
+        `--transform=s,^.*$,usr/local/bin/etcd,`,
+        bin.split("/").pop()!,
+      ]);
       return { ...r, bytes: statSync(r.tar).size };
     },
   };
@@ -172,7 +181,8 @@ export async function buildImage(
     await new Promise<void>((resolve, reject) =>
       docker().modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) => {
         const bad = out?.find((o) => o.error);
-        if (err || bad) reject(new HarnessError(`docker import of ${plan.name} failed: ${err?.message ?? bad?.error}`));
+        if (err || bad)
+          reject(new HarnessError(`docker import of ${plan.name} failed: ${err?.message ?? bad?.error}`));
         else resolve();
       }),
     );

@@ -31,7 +31,9 @@ export function librariesOf(binary: string): string[] {
   try {
     return parseLdd(execFileSync("ldd", [binary], { encoding: "utf8", timeout: 10_000 }));
   } catch (err) {
-    const msg = String((err as { stdout?: string; stderr?: string }).stderr ?? "") + String((err as { stdout?: string }).stdout ?? "");
+    const msg =
+      String((err as { stdout?: string; stderr?: string }).stderr ?? "") +
+      String((err as { stdout?: string }).stdout ?? "");
     if (/not a dynamic executable|statically linked/.test(msg)) return [];
     throw new HarnessError(`ldd ${binary} failed: ${msg.trim() || String(err)}`);
   }
@@ -68,6 +70,8 @@ export function writeRootfsTar(spec: RootfsSpec): { tar: string; bytes: number; 
     return { tar, bytes: statSync(tar).size, cleanup };
   } catch (err) {
     cleanup();
-    throw new HarnessError(`could not write the image's root filesystem: ${err instanceof Error ? err.message : String(err)}`);
+    throw new HarnessError(
+      `could not write the image's root filesystem: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
