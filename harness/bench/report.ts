@@ -172,3 +172,36 @@ export function expectedWatchEvents(
 ): number {
   return puts * spec.watchStreams * spec.watchersPerStream;
 }
+
+/** The measured-run part of a report. */
+export function runOf(r: BenchReport): RunResult {
+  const run: RunResult = {
+    duration_s: r.duration_s,
+    ops: r.ops,
+    errors: r.errors,
+    errors_by_kind: r.errors_by_kind,
+    throughput: r.throughput,
+    latency_ms: r.latency_ms,
+    histogram: r.histogram,
+    samples: r.samples,
+    cpu: r.cpu,
+  };
+  if (r.watch) run.watch = r.watch;
+  return run;
+}
+
+/**
+ * Reports of the same benchmark (e.g. on fresh clusters, rounds apart) as one report whose
+ * `runs` are their runs (each report's own runs when it was repeated): medians on top.
+ */
+export function mergeReports(reports: readonly BenchReport[]): BenchReport {
+  const first = reports[0];
+  if (!first) throw new Error("mergeReports: no reports");
+  const runs = reports.flatMap((r) => (r.runs && r.runs.length > 0 ? r.runs : [runOf(r)]));
+  const env = {
+    ...first.env,
+    load_start: Math.max(...reports.map((r) => r.env.load_start)),
+    load_end: reports[reports.length - 1]!.env.load_end,
+  };
+  return buildReport({ ...first.options, endpoints: [] }, runs, env, first.started_at, first.workers);
+}

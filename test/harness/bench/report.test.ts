@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LoadResult } from "../../../harness/bench/load.js";
-import { buildReport, mergeRun, planSlices } from "../../../harness/bench/report.js";
+import { buildReport, mergeReports, mergeRun, planSlices } from "../../../harness/bench/report.js";
 import { encodeHistogram, newHistogram, recordMs } from "../../../harness/bench/stats.js";
 import type { BenchEnv, BenchSpec, CpuReport } from "../../../harness/bench/types.js";
 
@@ -140,5 +140,25 @@ describe("buildReport", () => {
     expect(r.runs).toHaveLength(3);
     expect(r.throughput).toBe(runs[2]!.throughput);
     expect(r.latency_ms.p50).toBeCloseTo(2, 2);
+  });
+});
+
+describe("mergeReports", () => {
+  it("turns reports of the same benchmark into one with their runs and medians", () => {
+    const reports = [1, 3, 2].map((ms, i) =>
+      buildReport(
+        spec,
+        [mergeRun([result(0, [10 * ms, 10 * ms], ms)], 0, 2000, cpu)],
+        { ...env, load_start: i },
+        "",
+        1,
+      ),
+    );
+    const m = mergeReports(reports);
+    expect(m.runs).toHaveLength(3);
+    expect(m.runs!.map((r) => r.throughput)).toEqual([10, 30, 20]);
+    expect(m.throughput).toBe(20);
+    expect(m.env.load_start).toBe(2);
+    expect(m.op).toBe("put");
   });
 });
