@@ -30,12 +30,22 @@ export const cleanupCommand: CommandModule<object, Argv> = {
       .option("strays", {
         type: "boolean",
         default: false,
-        describe: "also remove gauntlet-* namespaces and gt* links that no recorded run owns",
+        describe:
+          "also remove gauntlet-* namespaces, gt* links and docker objects labelled gauntlet that no running run owns",
       }),
   handler: async (argv) => {
     const { cleanupAll, strayNames, removeStrays } = await import("../../providers/local/cleanup.js");
-    const reports = await cleanupAll(argv.results, { force: argv.force, runId: argv.run });
+    const docker = await import("../../providers/docker/cleanup.js");
+    // Docker runs: containers, networks and volumes first (by label), then the local part below.
     let failed = 0;
+    for (const r of await docker.cleanupDockerRuns(argv.results, { force: argv.force, runId: argv.run })) {
+      for (const x of r.removed) console.log(`${r.runId}: removed ${x}`);
+      if (r.outcome.startsWith("failed")) {
+        console.error(`gauntlet cleanup: ${r.runId}: ${r.outcome}`);
+        failed++;
+      }
+    }
+    const reports = await cleanupAll(argv.results, { force: argv.force, runId: argv.run });
     if (reports.length === 0)
       console.log("nothing to clean: no unfinished run recorded under " + argv.results);
     for (const r of reports) {
@@ -44,6 +54,7 @@ export const cleanupCommand: CommandModule<object, Argv> = {
       if (r.outcome.startsWith("failed")) failed++;
     }
     if (argv.strays) {
+      for (const x of await docker.removeDockerStrays(argv.results)) console.log(`removed stray ${x}`);
       const names = await strayNames(argv.results);
       const errors = await removeStrays(names);
       for (const n of names) console.log(`removed stray ${n}`);
