@@ -21,7 +21,9 @@ function which(binary: string): string | undefined {
 
 export function binary(name: string, pkg: string): Capability {
   const path = which(name);
-  return path ? { ok: true, why: `${name} at ${path}` } : { ok: false, why: `skipped: ${name} not on PATH (apt-get install ${pkg})` };
+  return path
+    ? { ok: true, why: `${name} at ${path}` }
+    : { ok: false, why: `skipped: ${name} not on PATH (apt-get install ${pkg})` };
 }
 
 export const isRoot: Capability =
@@ -33,3 +35,21 @@ export const chromium: Capability = existsSync("/usr/bin/chromium")
 
 export const etcd = binary("etcd", "etcd-server");
 export const etcdctl = binary("etcdctl", "etcd-client");
+
+/** A Docker engine answering on its socket (`/_ping`), for the docker provider's tests. */
+export const docker: Capability = (() => {
+  const sock = process.env.DOCKER_HOST?.startsWith("unix://")
+    ? process.env.DOCKER_HOST.slice("unix://".length)
+    : "/var/run/docker.sock";
+  if (!existsSync(sock))
+    return { ok: false, why: `skipped: no Docker engine at ${sock} (apt-get install docker.io; dockerd &)` };
+  const probe =
+    `require("node:http").get({socketPath:${JSON.stringify(sock)},path:"/_ping",timeout:3000},` +
+    `(r)=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))`;
+  try {
+    execFileSync(process.execPath, ["-e", probe], { timeout: 5000, stdio: "ignore" });
+    return { ok: true, why: `Docker engine at ${sock}` };
+  } catch {
+    return { ok: false, why: `skipped: no Docker engine answers at ${sock} (start dockerd)` };
+  }
+})();
