@@ -94,7 +94,7 @@ export function decodeMessage(buf: Buffer): Message {
     const n = buf.readUInt32LE(off);
     off += 4;
     need(n);
-    context = Uint8Array.prototype.slice.call(buf, off, off + n);
+    context = new Uint8Array(buf.subarray(off, off + n));
     off += n;
   }
   need(4);
@@ -111,7 +111,7 @@ export function decodeMessage(buf: Buffer): Message {
       const n = buf.readUInt32LE(off + 17);
       off += 21;
       need(n);
-      list.push({ term, index, type: et, data: Uint8Array.prototype.slice.call(buf, off, off + n) });
+      list.push({ term, index, type: et, data: new Uint8Array(buf.subarray(off, off + n)) });
       off += n;
     }
     entries = list;
@@ -139,7 +139,7 @@ export function decodeMessage(buf: Buffer): Message {
     const n = buf.readUInt32LE(off);
     off += 4;
     need(n);
-    const data = Uint8Array.prototype.slice.call(buf, off, off + n);
+    const data = new Uint8Array(buf.subarray(off, off + n));
     off += n;
     snapshot = { metadata: { index, term, confState: { voters: lists[0]!, learners: lists[1]! } }, data };
   }
