@@ -91,7 +91,7 @@ describe("ApplyLoop", () => {
           });
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 

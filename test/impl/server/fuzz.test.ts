@@ -143,7 +143,7 @@ describe.skipIf(!etcdctlCap.ok)(`fuzzed requests (${etcdctlCap.why}; etcdctl pro
         }
         return unexpected.length === 0;
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
     expect(unexpected).toEqual([]);
     expect(server.proc.exitCode).toBeNull();
