@@ -306,8 +306,9 @@ export function helpText(): string {
     "Usage: gauntlet server [flags]",
     "",
     "Runs Gauntlet's reference server: etcd's v3 gRPC API (KV, Watch, Lease, Maintenance, Cluster),",
-    "single node, durable (write-ahead log + snapshots). Flags are etcd's; write --flag value or",
-    "--flag=value. See docs/server.md.",
+    "durable (write-ahead log + snapshots); a single node, or a Raft member when --initial-cluster",
+    "names several members. Flags are etcd's; write --flag value or --flag=value. See",
+    "docs/server.md and docs/server-cluster.md.",
     "",
     "Flags:",
   ];
