@@ -1,6 +1,6 @@
 /**
  * Local images without a registry (docs/images.md): `gauntlet/reference:<version>` holds
- * /usr/bin/node, the libraries it links, and the built checkout under /app (dist/, bin/,
+ * /usr/bin/node, the libraries it links, and the built server under /app (dist/impl/, bin/,
  * package.json, production node_modules); `gauntlet/etcd:<version>` holds an etcd binary and
  * its libraries. Each is a tar root filesystem fed to `docker import` (./rootfs.ts), labelled
  * `gauntlet`. The tag carries a hash of the inputs, so an unchanged checkout or binary reuses
@@ -80,7 +80,8 @@ export function referencePlan(): ImagePlan {
   const node = process.execPath;
   const modules = productionModules(root);
   const h = createHash("sha256").update(process.version).update(modules.join("\n"));
-  hashFiles(h, root, ["dist", "bin", "package.json", "package-lock.json"]);
+  // The server loads only dist/impl (impl imports nothing else: ARCHITECTURE.md), so only it goes in.
+  hashFiles(h, root, ["dist/impl", "bin", "package.json", "package-lock.json"]);
   const tag = `${gauntletVersion()}-${h.digest("hex").slice(0, 10)}`;
   const faketime = [
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
@@ -97,7 +98,7 @@ export function referencePlan(): ImagePlan {
         dirs: ["tmp", "data", "faketime", "app"],
         tree: {
           from: root,
-          paths: ["dist", "bin", "package.json", ...modules],
+          paths: ["dist/impl", "bin", "package.json", ...modules],
           into: "app",
         },
       });
@@ -190,10 +191,31 @@ export async function buildImage(
       throw new HarnessError(`docker import of ${plan.name} reported success but the image is missing`);
     const ms = Date.now() - t0;
     progress.step(`${plan.name}: built in ${(ms / 1000).toFixed(1)} s`);
+    for (const old of await pruneOlder(plan)) progress.step(`removed the older ${old}`);
     return { built: true, ms, bytes: r.bytes };
   } finally {
     r.cleanup();
   }
+}
+
+/**
+ * Removes older images of the same kind (a rebuilt checkout gets a new tag; the old image is
+ * garbage). Images still used by a container stay. Returns the names removed.
+ */
+async function pruneOlder(plan: ImagePlan): Promise<string[]> {
+  const out: string[] = [];
+  const imgs = await docker().listImages({ filters: { label: [`gauntlet.kind=${plan.kind}`] } });
+  for (const i of imgs) {
+    const name = i.RepoTags?.[0] ?? i.Id;
+    if ((i.RepoTags ?? []).includes(plan.name)) continue;
+    try {
+      await docker().getImage(i.Id).remove();
+      out.push(name);
+    } catch {
+      /* in use by a container of a run in progress: keep it */
+    }
+  }
+  return out;
 }
 
 /** Every image labelled `gauntlet` (name, id, size). */
