@@ -64,7 +64,7 @@ export function renderHeadline(c: Comparison): string[] {
       const faster = t.ratio >= 1 ? "more" : "less";
       const word =
         t.verdict === "within noise"
-          ? `about the same throughput as ${base.label} (${t.ratio.toFixed(2)}x, within noise)`
+          ? `${t.ratio.toFixed(2)}x the throughput of ${base.label}, within noise (no clear winner)`
           : `${t.ratio.toFixed(2)}x the throughput of ${base.label} (${Math.abs(100 * (t.ratio - 1)).toFixed(0)}% ${faster}, ${t.verdict})`;
       out.push(`${s.label}: ${word}; p99 ${p99.ratio.toFixed(2)}x (${p99.verdict})`);
     } else {
