@@ -88,7 +88,8 @@ export async function cleanupAll(
       });
       continue;
     }
-    const r = await cleanupRun(a.runDir, opts);
+    // --force reaches only runs under this results root, never another root's live run.
+    const r = await cleanupRun(a.runDir, { force: opts.force && a.local });
     if (r.outcome === "cleaned") unregisterActive(a.resultsRoot ?? resultsRoot, a.runId);
     reports.push(r);
   }

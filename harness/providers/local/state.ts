@@ -82,6 +82,8 @@ export interface ActivePointer {
   runDir: string;
   resultsRoot?: string;
   pointer: string;
+  /** Listed under the results root asked about (false: found only in the machine's registry). */
+  local: boolean;
 }
 
 export function registerActive(resultsRoot: string, runId: string, runDir: string): void {
@@ -97,7 +99,7 @@ export function unregisterActive(resultsRoot: string, runId: string): void {
     rmSync(join(dir, `${runId}.json`), { force: true });
 }
 
-function readPointers(dir: string): ActivePointer[] {
+function readPointers(dir: string, local: boolean): ActivePointer[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -113,9 +115,9 @@ function readPointers(dir: string): ActivePointer[] {
         runDir: string;
         resultsRoot?: string;
       };
-      out.push({ ...p, pointer });
+      out.push({ ...p, pointer, local });
     } catch {
-      out.push({ runId: name.replace(/\.json$/, ""), runDir: "", pointer });
+      out.push({ runId: name.replace(/\.json$/, ""), runDir: "", pointer, local });
     }
   }
   return out;
@@ -124,9 +126,9 @@ function readPointers(dir: string): ActivePointer[] {
 /** Unfinished runs listed under `resultsRoot` and, unless `localOnly`, anywhere on this machine. */
 export function listActive(resultsRoot: string, localOnly = false): ActivePointer[] {
   const seen = new Map<string, ActivePointer>();
-  for (const p of readPointers(activeDir(resultsRoot))) seen.set(p.runId, p);
+  for (const p of readPointers(activeDir(resultsRoot), true)) seen.set(p.runId, p);
   if (!localOnly)
-    for (const p of readPointers(machineActiveDir())) if (!seen.has(p.runId)) seen.set(p.runId, p);
+    for (const p of readPointers(machineActiveDir(), false)) if (!seen.has(p.runId)) seen.set(p.runId, p);
   return [...seen.values()];
 }
 

@@ -17,7 +17,20 @@ describe.skipIf(!etcd.ok)(`gauntlet cleanup after a killed run (${etcd.why})`, (
   it("removes the processes, namespaces, links and rules a SIGKILLed harness left", async () => {
     const harness = spawn(
       process.execPath,
-      [bin, "run", "--server", "etcd", "--time-limit", "60", "--rate", "50", "--results", results],
+      [
+        bin,
+        "run",
+        "--server",
+        "etcd",
+        "--nemesis",
+        "none",
+        "--time-limit",
+        "60",
+        "--rate",
+        "50",
+        "--results",
+        results,
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
@@ -50,7 +63,7 @@ describe.skipIf(!etcd.ok)(`gauntlet cleanup after a killed run (${etcd.why})`, (
     expect(readdirSync(join(results, ".active"))).toEqual([]);
 
     const again = spawnSync(process.execPath, [bin, "cleanup", "--results", results], { encoding: "utf8" });
-    expect(again.stdout).toContain("nothing to clean");
+    expect(again.stdout).not.toContain(runId); // (other runs on the machine may be listed)
   });
 });
 

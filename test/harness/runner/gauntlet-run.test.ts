@@ -29,6 +29,8 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
   it("ends valid with a results directory of the documented shape, re-checks, and leaves nothing behind", () => {
     const r = gauntlet(
       "run",
+      "--nemesis",
+      "none",
       "--server",
       "etcd",
       "--time-limit",
@@ -97,6 +99,8 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
   it("passes --server-args to every member; a member that refuses them fails the run (exit 3) with its log", () => {
     const r = gauntlet(
       "run",
+      "--nemesis",
+      "none",
       "--server",
       "etcd",
       "--server-args=--no-such-flag 1",
@@ -152,6 +156,8 @@ describe("gauntlet run --server reference --nodes 1", () => {
   it("ends valid against the single-member reference server and leaves nothing behind", () => {
     const r = gauntlet(
       "run",
+      "--nemesis",
+      "none",
       "--server",
       "reference",
       "--nodes",

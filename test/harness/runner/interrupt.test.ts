@@ -17,7 +17,20 @@ afterAll(() => {
 async function startRun() {
   const child = spawn(
     process.execPath,
-    [bin, "run", "--server", "etcd", "--time-limit", "60", "--rate", "100", "--results", results],
+    [
+      bin,
+      "run",
+      "--server",
+      "etcd",
+      "--nemesis",
+      "none",
+      "--time-limit",
+      "60",
+      "--rate",
+      "100",
+      "--results",
+      results,
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
