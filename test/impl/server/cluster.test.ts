@@ -177,7 +177,7 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect((await hashes(c)).size).toBe(1);
   }, 60_000);
 
-  it("adds a member (--initial-cluster-state existing), moves the leader to it, removes it (it stops)", async () => {
+  it("adds a member (--initial-cluster-state existing), moves the leader to it, removes it (it stops); adds and promotes a learner", async () => {
     const c = await startAll(3);
     await etcdctl(c.members[0]!.endpoint, ["put", "before-add", "1"]);
     const extra = await c.addSpec("infra4");
@@ -216,6 +216,29 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect(
       (await etcdctl(c.members[0]!.endpoint, ["member", "list"])).stdout.trim().split("\n"),
     ).toHaveLength(3);
+    // A learner: gets the data, does not vote, then is promoted.
+    const learner = await c.addSpec("infra5");
+    const addL = await etcdctl(c.endpoints(), [
+      "member",
+      "add",
+      "infra5",
+      "--learner",
+      `--peer-urls=http://127.0.0.1:${learner.peerPort}`,
+    ]);
+    expect(addL.code, addL.stderr).toBe(0);
+    const lid = /Member ([0-9a-f]+) added/.exec(addL.stdout)![1]!;
+    await c.start(learner, "existing");
+    await settle(c);
+    expect(await get(learner.endpoint, "after-remove", true)).toBe("1");
+    const isLearner = async (): Promise<string | undefined> =>
+      (await etcdctl(c.members[0]!.endpoint, ["member", "list"])).stdout
+        .split("\n")
+        .find((l) => l.startsWith(lid))
+        ?.split(", ")[5];
+    expect(await isLearner()).toBe("true");
+    const pr = await etcdctl(c.members[0]!.endpoint, ["member", "promote", lid]);
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(await isLearner()).toBe("false");
   }, 90_000);
 
   it("leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member", async () => {
