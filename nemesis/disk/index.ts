@@ -1,7 +1,8 @@
 /**
  * The `disk` family: the members' data directories are size-limited tmpfs mounts (the local
  * provider's Disk capability); `start-disk` fills one member's (or a minority's, ...) to ENOSPC
- * with a ballast file, `stop-disk` deletes the ballast.
+ * with a ballast file, `stop-disk` deletes the ballast and starts a member that exited meanwhile
+ * (etcd 3.4 exits when bbolt cannot commit; the reference server should raise NOSPACE).
  */
 import type { NemesisPackage } from "../../harness/api/workload.js";
 import type { Generator } from "../../harness/generator/types.js";
@@ -19,7 +20,13 @@ export function diskPackage(
       needs: ["disk"],
       targets: targets ?? ["one", "minority", "majority", "all"],
       apply: (c, n) => c.capabilities.disk!.fill(n),
-      undo: (c, n) => c.capabilities.disk!.free(n),
+      undo: async (c, n) => {
+        await c.capabilities.disk!.free(n);
+        // A server may exit on a full disk (etcd 3.4 does: "cannot commit tx"): start it again,
+        // as an operator would once space is back.
+        const k = c.capabilities.killable;
+        if (k && !k.isRunning(n)) await k.start(n);
+      },
     },
     o,
     shared,

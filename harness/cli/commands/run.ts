@@ -130,8 +130,8 @@ export const runCommand: CommandModule<object, RunArgv> = {
       })
       .option("disk-size", {
         type: "number",
-        default: 64,
-        describe: "disk nemesis: MiB of each member's tmpfs data directory",
+        default: 256,
+        describe: "disk nemesis: MiB of each member's tmpfs data directory (etcd fails to start on 64)",
       })
       .example("$0 run", "the default campaign: 3-member reference cluster, register workload, 30 s")
       .example("$0 run --server etcd --time-limit 10", "the same against etcd 3.4")
