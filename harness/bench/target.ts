@@ -1,15 +1,16 @@
 /**
  * What a benchmark runs against: `--endpoints` (a server someone else runs; its process is
  * found on this machine for CPU figures when possible) or a cluster this command starts with
- * the local provider (`--server reference|etcd --nodes N`), torn down at the end. The docker
- * provider arrives with issue 8 and is refused clearly until then.
+ * the local or docker provider (`--server reference|etcd --nodes N --provider local|docker`),
+ * torn down at the end.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { HarnessError, type Cluster } from "../api/cluster.js";
+import type { Cluster } from "../api/cluster.js";
 import { createClient } from "../client/client.js";
 import { parseEndpoints } from "../providers/external/provider.js";
+import { dockerProvider } from "../providers/docker/provider.js";
 import { localProvider } from "../providers/local/provider.js";
 import type { LocalCluster } from "../providers/local/cluster.js";
 import { isLocalHost, pidListeningOn } from "./proc.js";
@@ -84,23 +85,26 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       close: async () => {},
     };
   }
-  if (o.provider === "docker")
-    throw new HarnessError(
-      "--provider docker is not available yet (it comes with issue 8): use --provider local, or --endpoints of a server you run",
-    );
   const id = runId();
   const runDir = resolve(o.results, "bench", `${new Date().toISOString().replace(/[:.]/g, "-")}-${id}`);
-  // Loopback, no namespaces: a benchmark needs no faults, and veth + bridge add CPU per packet.
-  const cluster: Cluster = await localProvider.start(
-    { nodes: o.nodes, runDir, runId: id, log: o.log },
-    {
-      server: o.server,
-      etcdBinary: o.etcdBinary,
-      serverArgs: o.serverArgs,
-      resultsRoot: o.results,
-      namespaces: false,
-    },
-  );
+  const spec = { nodes: o.nodes, runDir, runId: id, log: o.log };
+  // local: loopback, no namespaces (a benchmark needs no faults, and veth + bridge add CPU per
+  // packet). docker: containers on the run's network, images built locally (docs/docker.md).
+  const cluster: Cluster =
+    o.provider === "docker"
+      ? await dockerProvider.start(spec, {
+          server: o.server,
+          etcdBinary: o.etcdBinary,
+          serverArgs: o.serverArgs,
+          resultsRoot: o.results,
+        })
+      : await localProvider.start(spec, {
+          server: o.server,
+          etcdBinary: o.etcdBinary,
+          serverArgs: o.serverArgs,
+          resultsRoot: o.results,
+          namespaces: false,
+        });
   try {
     await cluster.waitHealthy(o.healthTimeoutS * 1000);
   } catch (e) {
@@ -114,8 +118,10 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     .map(([node, pid]) => ({ node, pid }));
   return {
     endpoints,
-    describe: `local ${o.server} x${o.nodes} (${runDir})`,
+    describe: `${o.provider} ${o.server} x${o.nodes} (${runDir})`,
     servers,
+    serversNote:
+      servers.length === 0 ? `server CPU is not measured for ${o.provider} members (no host pid)` : undefined,
     version: async () => `${await cluster.serverVersion()} (Status: ${await statusVersion(endpoints)})`,
     close: async () => {
       await cluster.teardown();

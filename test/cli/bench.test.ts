@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { benchFromArgv } from "../../harness/bench/command.js";
 import type { BenchReport } from "../../harness/bench/types.js";
 import type { BenchArgv } from "../../harness/cli/commands/bench.js";
-import { etcd, etcdctl } from "../support/env.js";
+import { docker, etcd, etcdctl } from "../support/env.js";
 import { etcdctl as ctl, removePrivateBuild, startServer, type Proc } from "../impl/server/support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gauntlet-bench-cli-"));
@@ -103,16 +103,21 @@ function expectShape(r: BenchReport, op: string): void {
 }
 
 describe("gauntlet bench: flag errors", () => {
-  it("refuses --duration with --total, docker, a too-small key size, and bad numbers (exit 3)", async () => {
+  it("refuses --duration with --total, a too-small key size, bad numbers and remote endpoints (exit 3)", async () => {
     expect((await bench({ duration: 2, total: 10, endpoints: "127.0.0.1:1" })).err).toMatch(
       /--duration or --total/,
     );
-    const d = await bench({ provider: "docker", duration: 1 });
-    expect(d.code).toBe(3);
-    expect(d.err).toMatch(/docker is not available yet \(it comes with issue 8\)/);
     expect((await bench({ "key-size": 3, "key-space-size": 100000 })).err).toMatch(/too small/);
     expect((await bench({ clients: 0 })).code).toBe(3);
     expect((await bench({ endpoints: "10.1.2.3:2379" })).err).toMatch(/outside this machine/);
+  });
+});
+
+describe.skipIf(docker.ok)(`gauntlet bench --provider docker without an engine (${docker.why})`, () => {
+  it("says there is no engine (exit 3)", async () => {
+    const d = await bench({ provider: "docker", duration: 1 });
+    expect(d.code).toBe(3);
+    expect(d.err).toMatch(/no Docker engine/);
   });
 });
 
