@@ -208,3 +208,44 @@ describe.skipIf(!docker.ok || !isRoot.ok || !etcd.ok)(
     }, 150_000);
   },
 );
+
+describe.skipIf(!docker.ok || !isRoot.ok)(
+  `docker provider with the reference server (${docker.why}; ${isRoot.why})`,
+  () => {
+    it("3 reference members in containers: healthy; clock via mounted libfaketime; disk fill on a tmpfs; no leftovers", async () => {
+      const runId = newRunId();
+      const runDir = join(root, runId);
+      const cluster = (await dockerProvider.start(
+        { nodes: 3, runDir, runId, log: () => {} },
+        { server: "reference", resultsRoot: root, clock: true, tmpfsMb: 16, progress: { step: () => {} } },
+      )) as DockerCluster;
+      try {
+        await cluster.waitHealthy(60_000);
+        expect(Object.keys(cluster.capabilities).sort()).toEqual([
+          "clock",
+          "disk",
+          "killable",
+          "members",
+          "net",
+          "pausable",
+        ]);
+        const info = await dockerClient().getContainer(cluster.containerIds().n1!).inspect();
+        expect(info.Config.Env).toContain("LD_PRELOAD=/faketime/lib/libfaketime.so.1");
+        await cluster.capabilities.clock!.bump("n1", 2500);
+        expect(readFileSync(join(runDir, "nodes", "n1", "faketime", "faketime.rc"), "utf8")).toBe("+2.5s\n");
+        await cluster.capabilities.clock!.reset("n1");
+        await cluster.capabilities.disk!.fill("n1");
+        const avail = execFileSync("df", ["--output=avail", join(runDir, "nodes", "n1", "data")], {
+          encoding: "utf8",
+        });
+        expect(Number(avail.trim().split("\n").pop())).toBeLessThan(64);
+        await cluster.capabilities.disk!.free("n1");
+        await cluster.waitHealthy(30_000);
+      } finally {
+        await cluster.teardown();
+      }
+      expect(await engineLeftovers(runId)).toEqual([]);
+      expect(execFileSync("mount", { encoding: "utf8" })).not.toContain(runDir);
+    }, 150_000);
+  },
+);
