@@ -3,7 +3,7 @@
  * mounted before the member starts and recorded in the state file; `fill` writes a ballast
  * file until the file system is full (ENOSPC), `free` deletes it.
  */
-import { closeSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Disk } from "../../api/capabilities.js";
 import { HarnessError } from "../../api/cluster.js";
@@ -26,6 +26,15 @@ export async function mountTmpfs(
 
 /** Fills the file system holding `dir` with a ballast file until ENOSPC; returns the bytes written. */
 export function fillDir(dir: string): number {
+  // Never fill a real disk: only a tmpfs mounted exactly on `dir` (a missing mount would
+  // otherwise fill the file system under it, up to 1 TiB).
+  const mounted = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .some((l) => {
+      const [, target, type] = l.split(" ");
+      return type === "tmpfs" && target?.replace(/\\040/g, " ") === dir.replace(/\/+$/, "");
+    });
+  if (!mounted) throw new HarnessError(`disk fill: ${dir} is not a tmpfs mount point: refusing to fill it`);
   const fd = openSync(join(dir, BALLAST), "a");
   const chunk = Buffer.alloc(1 << 20, 0x5a);
   let written = 0;
