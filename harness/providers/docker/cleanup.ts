@@ -53,7 +53,8 @@ export async function cleanupDockerRuns(
     }));
   const out: DockerCleanupReport[] = [];
   for (const { a, s } of runs) {
-    if (!opts.force && isAlive(s!.harness)) continue; // the local cleanup reports the skip
+    // --force reaches only runs under this results root, never another root's live run.
+    if (!(opts.force && a.local) && isAlive(s!.harness)) continue; // the local cleanup reports the skip
     try {
       out.push({ runId: a.runId, outcome: "cleaned", removed: await removeRunObjects(a.runId) });
     } catch (err) {
