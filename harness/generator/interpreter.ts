@@ -163,7 +163,9 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
 
   /** Resolves at a completion, at `until` (if given), or on abort. */
   const waitNext = async (until: number | undefined): Promise<void> => {
-    if (arrivals.length > 0 || opts.signal?.aborted) return;
+    // An abort wakes the loop once, to stop it; after that it waits for completions like any
+    // other time (returning at once would spin on microtasks and starve the I/O it waits for).
+    if (arrivals.length > 0 || (opts.signal?.aborted && !stopped)) return;
     const timer = until === undefined ? undefined : clock.sleepUntil(until);
     try {
       await new Promise<void>((resolve) => {

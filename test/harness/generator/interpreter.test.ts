@@ -15,6 +15,7 @@ import {
   seconds,
   SimClock,
   any,
+  realClock,
 } from "../../../harness/generator/index.js";
 import type { Event, Generator } from "../../../harness/generator/index.js";
 import { completions, invokes, simulate } from "./sim.js";
@@ -139,6 +140,31 @@ describe("interpreter", () => {
     expect(h.length).toBe(20);
     checkHistory(h);
   });
+
+  it("on abort with an op in flight, yields to I/O until it completes (no busy loop)", async () => {
+    // With the real clock the completion comes from a timer: an interpreter that spins on
+    // microtasks after the abort would never let it fire, and this test would time out.
+    const ac = new AbortController();
+    const h: Event[] = [];
+    const r = await interpret({
+      generator: repeat({ f: "read" }),
+      workers: [
+        {
+          invoke: () =>
+            new Promise((resolve) => {
+              setTimeout(() => resolve({ type: "ok" as const }), 30);
+              if (h.length >= 3) ac.abort();
+            }),
+        },
+      ],
+      clock: realClock(),
+      sink: (e) => h.push(e),
+      signal: ac.signal,
+    });
+    expect(r.stopped).toBe("aborted");
+    expect(h.at(-1)?.type).toBe("ok");
+    checkHistory(h);
+  }, 5_000);
 
   it("records a worker that throws as info with the error, and moves on", async () => {
     const clock = new SimClock();
