@@ -7,7 +7,7 @@
  * - Bounded: each peer has its own queue (MAX_QUEUE frames); when it is full, or the peer is not
  *   connected, a Raft message is dropped and the core is told (`onUnreachable`), so a dead or
  *   slow peer never blocks the others. Raft retransmits.
- * - Reconnect with exponential back-off (50 ms doubling to 2 s).
+ * - Reconnect with exponential back-off (50 ms doubling to 1 s); messages queue while connecting.
  * - Snapshots (MsgSnap) are written in 64 KiB chunks, respecting the socket's back-pressure;
  *   `onSnapshot(id, ok)` reports the outcome to the core.
  */
@@ -67,7 +67,7 @@ class Peer {
       if (this.closed) return;
       this.timer = setTimeout(() => this.connect(), this.backoff);
       this.timer.unref();
-      this.backoff = Math.min(2000, this.backoff * 2);
+      this.backoff = Math.min(1000, this.backoff * 2);
     });
   }
 
@@ -83,7 +83,8 @@ class Peer {
   }
 
   send(buf: Buffer, snapTo?: number): boolean {
-    if (this.closed || !this.connected || this.queue.length >= MAX_QUEUE) return false;
+    // Queued while connected or connecting (a refused connection fails the queue: unreachable).
+    if (this.closed || !this.socket || this.queue.length >= MAX_QUEUE) return false;
     this.queue.push(snapTo === undefined ? { buf } : { buf, snapTo });
     this.schedule();
     return true;
