@@ -55,11 +55,10 @@ export class DockerCluster implements Cluster {
   constructor(readonly p: DockerClusterParts) {
     this.nodes = [...p.members.keys()];
     this.unavailable = { ...p.unavailable };
-    const caps: Capabilities = {
-      killable: this.killable(),
-      pausable: this.pausable(),
-      net: this.netCapability(),
-    };
+    const caps: Capabilities = { killable: this.killable(), pausable: this.pausable() };
+    // Partitions enter the container's namespace with nsenter: root only.
+    if (process.getuid?.() === 0) caps.net = this.netCapability();
+    else this.unavailable.net = "needs root (iptables in the container's namespace via nsenter)";
     if (p.faketimeDirs) caps.clock = clockCapability(p.faketimeDirs, p.log, () => this.tornDown);
     if (p.tmpfsDirs) caps.disk = diskCapability(p.tmpfsDirs, p.log);
     if (p.membership) caps.members = p.membership(this);
