@@ -387,7 +387,10 @@ export class RaftLoop extends ApplyLoop {
     if (e.type !== EntryType.Normal || e.data.byteLength < 9) return;
     const buf = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
     const req = buf.readDoubleLE(1);
-    const w = this.waiters.get(req);
+    // Request ids are random per process: the bytes must match too (another member's entry with
+    // the same id, however unlikely, is not ours).
+    let w = this.waiters.get(req);
+    if (w && (!w.data || !buf.equals(w.data))) w = undefined;
     if (w) this.waiters.delete(req);
     let result: unknown;
     let error: unknown;
