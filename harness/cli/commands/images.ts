@@ -31,7 +31,10 @@ export const imagesCommand: CommandModule<object, Argv> = {
       })
       .option("force", { type: "boolean", default: false, describe: "build: rebuild even when present" })
       .example("$0 images build", "build gauntlet/reference and gauntlet/etcd")
-      .example("$0 images build --which etcd --etcd-binary ./etcd-v3.5.17/etcd", "an etcd image from another binary")
+      .example(
+        "$0 images build --which etcd --etcd-binary ./etcd-v3.5.17/etcd",
+        "an etcd image from another binary",
+      )
       .example("$0 images rm", "remove every image labelled gauntlet"),
   handler: async (argv) => {
     const { runImagesCommand } = await import("../../providers/docker/images-command.js");

@@ -101,7 +101,7 @@ describe.skipIf(!docker.ok || !isRoot.ok || !etcd.ok)(
       expect(info.Config.Entrypoint).toEqual(["/usr/local/bin/etcd"]);
     }, 120_000);
 
-    it("3 members start and answer; kill/start keeps data; pause; partition via nsenter; no leftovers", async () => {
+    it("3 members start and answer; kill/start keeps data; pause; partition via nsenter; membership; no leftovers", async () => {
       const runId = newRunId();
       const runDir = join(root, runId);
       const lines: string[] = [];
@@ -147,6 +147,16 @@ describe.skipIf(!docker.ok || !isRoot.ok || !etcd.ok)(
         expect(iptablesIn(cluster.member("n1").pid!)).not.toContain("DROP");
         await cluster.waitHealthy(30_000);
         expect((await c.get("k")).kvs[0]?.value).toBe("v1");
+
+        // Membership: remove n3 (its container stops), add it back in a new container.
+        const members = cluster.capabilities.members!;
+        await members.remove("n3");
+        expect((await members.list()).map((m) => m.name).sort()).toEqual(["n1", "n2"]);
+        const oldId = cluster.containerIds().n3;
+        await members.add("n3");
+        await cluster.waitHealthy(30_000);
+        expect((await members.list()).map((m) => m.name).sort()).toEqual(["n1", "n2", "n3"]);
+        expect(cluster.containerIds().n3).not.toBe(oldId);
       } finally {
         c.close();
         await cluster.teardown();
