@@ -252,6 +252,18 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     call.on("end", () => call.end());
   };
 
+  // A learner serves only serializable reads and the maintenance / cluster calls (as etcd).
+  const isLearnerNow = (): boolean => node.raft.prs.learners.includes(self.raftId);
+  for (const [service, methods] of Object.entries(core.unary)) {
+    if (service !== "KV" && service !== "Lease") continue;
+    for (const [name, fn] of Object.entries(methods)) {
+      methods[name] = ((r: { serializable?: boolean }) => {
+        if (isLearnerNow() && !(name === "range" && r?.serializable))
+          throw new EtcdError(14, "etcdserver: rpc not supported for learner");
+        return fn(r as never);
+      }) as never;
+    }
+  }
   const lease = core.unary.Lease!;
   const baseTtl = lease.leaseTimeToLive!;
   lease.leaseTimeToLive = (async (r: { ID: number; keys?: boolean }) => {

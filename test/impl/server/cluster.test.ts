@@ -236,6 +236,9 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
         .find((l) => l.startsWith(lid))
         ?.split(", ")[5];
     expect(await isLearner()).toBe("true");
+    const onLearner = await etcdctl(learner.endpoint, ["put", "via-learner", "1"]);
+    expect(onLearner.code).not.toBe(0);
+    expect(onLearner.stderr).toMatch(/rpc not supported for learner/);
     const pr = await etcdctl(c.members[0]!.endpoint, ["member", "promote", lid]);
     expect(pr.code, pr.stderr).toBe(0);
     expect(await isLearner()).toBe("false");
