@@ -131,22 +131,13 @@ export function buildNemesis(
 /** Leader, compact and defragment over the cluster's own API. */
 export const clusterQueries: ClusterQueries = {
   async leader(cluster: Cluster) {
-    const answers = await Promise.all(
-      cluster.nodes.map(async (n) => {
-        try {
-          return { n, s: await memberStatus(cluster.clientEndpoints(n)[0]!, 1000) };
-        } catch {
-          return undefined;
-        }
-      }),
-    );
-    const ok = answers.filter((a) => a !== undefined);
-    const votes = new Map<string, number>();
-    for (const a of ok)
-      if (a.s.leader !== "0" && a.s.leader !== "") votes.set(a.s.leader, (votes.get(a.s.leader) ?? 0) + 1);
-    const best = [...votes].sort((a, b) => b[1] - a[1])[0];
-    if (!best) return undefined;
-    return ok.find((a) => a.s.memberId === best[0])?.n;
+    // Right after a heal or a restart the members may be electing: ask again for about 3 s.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const l = await leaderOnce(cluster);
+      if (l) return l;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return undefined;
   },
   async compact(cluster: Cluster, node: string) {
     const c = createClient({ endpoint: cluster.clientEndpoints(node)[0]!, timeoutMs: 5000 });
@@ -168,3 +159,23 @@ export const clusterQueries: ClusterQueries = {
     }
   },
 };
+
+/** The leader most members name, mapped to a member name; undefined when none is named. */
+async function leaderOnce(cluster: Cluster): Promise<string | undefined> {
+  const answers = await Promise.all(
+    cluster.nodes.map(async (n) => {
+      try {
+        return { n, s: await memberStatus(cluster.clientEndpoints(n)[0]!, 1000) };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const ok = answers.filter((a) => a !== undefined);
+  const votes = new Map<string, number>();
+  for (const a of ok)
+    if (a.s.leader !== "0" && a.s.leader !== "") votes.set(a.s.leader, (votes.get(a.s.leader) ?? 0) + 1);
+  const best = [...votes].sort((a, b) => b[1] - a[1])[0];
+  if (!best) return undefined;
+  return ok.find((a) => a.s.memberId === best[0])?.n;
+}
