@@ -7,7 +7,7 @@ import type { Cluster, ClusterSpec } from "../api/cluster.js";
 import { HarnessError } from "../api/cluster.js";
 import { externalProvider, parseEndpoints } from "../providers/external/provider.js";
 import { localProvider } from "../providers/local/provider.js";
-import { dockerProvider } from "../providers/docker/provider.js";
+import { dockerPreflight, dockerProvider } from "../providers/docker/provider.js";
 import { resolveEtcd, splitArgs } from "../providers/local/server-command.js";
 import { runTest } from "../runner/run.js";
 import { parseConcurrency } from "../runner/workers.js";
@@ -74,6 +74,7 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
       if (!(Number.isInteger(argv["disk-size"]) && argv["disk-size"] >= 1))
         throw new HarnessError(`--disk-size must be a positive integer (MiB), got ${argv["disk-size"]}`);
       const docker = argv.provider === "docker";
+      if (docker) await dockerPreflight({ image: argv.image }); // no engine / no image: before anything starts
       provider = {
         name: argv.provider,
         start: (spec) =>
@@ -90,7 +91,8 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
     }
     parseConcurrency(argv.concurrency, nodes);
     const testName = validTestName(
-      argv["test-name"] ?? `${argv.workload}-${argv.provider === "external" ? "external" : argv.server}`,
+      argv["test-name"] ??
+        `${argv.workload}-${argv.provider === "external" ? "external" : argv.provider === "docker" && argv.image ? "image" : argv.server}`,
     );
 
     for (const n of notes) process.stdout.write(`${n}\n`);

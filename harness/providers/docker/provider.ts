@@ -77,6 +77,18 @@ export async function resolveImage(
   return { image: plan.name, entrypoint: plan.entrypoint, kind: plan.kind };
 }
 
+/**
+ * Checks before a run creates anything: an engine answers, and a `--image` is in it.
+ * Throws the HarnessError users must see.
+ */
+export async function dockerPreflight(opts: Pick<DockerOptions, "image">): Promise<void> {
+  await requireEngine();
+  if (opts.image && !(await imageExists(opts.image)))
+    throw new HarnessError(
+      `image ${opts.image} is not in the local engine (Gauntlet uses no registry): \`docker load\` or \`docker import\` it first`,
+    );
+}
+
 export const dockerProvider: Provider<DockerOptions> = {
   name: "docker",
   async start(spec: ClusterSpec, opts: DockerOptions): Promise<DockerCluster> {
