@@ -325,6 +325,10 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   cluster.memberPromote = (async (r: { ID: string }) => {
     const m = findMember(r.ID);
     if (!m.isLearner) throw new EtcdError(9, "etcdserver: can only promote a learner member");
+    // As etcd: the learner's log must be within 10 % of the leader's (checked where the leader's view is).
+    const pr = loop.isLeader ? node.status().progress?.get(m.raftId) : undefined;
+    if (pr && pr.match < 0.9 * node.raft.log.lastIndex())
+      throw new EtcdError(9, "etcdserver: can only promote a learner member which is in sync with leader");
     await loop.proposeConfChange(ConfChangeType.AddNode, { ...m, isLearner: false });
     return { header: core.header(), members: memberList() };
   }) as never;

@@ -188,7 +188,9 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
       `--peer-urls=http://127.0.0.1:${extra.peerPort}`,
     ]);
     expect(add.code, add.stderr).toBe(0);
-    const id = /Member ([0-9a-f]+) added/.exec(add.stdout)![1]!;
+    const id =
+      /Member\s+([0-9a-f]+) added/.exec(add.stdout)?.[1] ??
+      expect.fail(`member add: ${add.stdout} ${add.stderr}`);
     await c.start(extra, "existing");
     await settle(c);
     expect(await get(extra.endpoint, "before-add", true)).toBe("1");
@@ -226,7 +228,9 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
       `--peer-urls=http://127.0.0.1:${learner.peerPort}`,
     ]);
     expect(addL.code, addL.stderr).toBe(0);
-    const lid = /Member ([0-9a-f]+) added/.exec(addL.stdout)![1]!;
+    const lid =
+      /Member\s+([0-9a-f]+) added/.exec(addL.stdout)?.[1] ??
+      expect.fail(`member add --learner: ${addL.stdout} ${addL.stderr}`);
     await c.start(learner, "existing");
     await settle(c);
     expect(await get(learner.endpoint, "after-remove", true)).toBe("1");
