@@ -11,6 +11,8 @@ import { connect } from "./grpc-client.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
 import { get, makeCluster, status, waitForLeader, type Cluster } from "./cluster-support.js";
 
+/** The slower cases (leases, 5 members) run with GAUNTLET_CLUSTER_LONG=1 (npm run test:cluster-long). */
+const long = process.env.GAUNTLET_CLUSTER_LONG === "1";
 let cluster: Cluster | undefined;
 afterEach(async () => {
   await cluster?.destroy();
@@ -248,52 +250,59 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect(await isLearner()).toBe("false");
   }, 90_000);
 
-  it("leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member", async () => {
-    const c = await startAll(3);
-    const st = await waitForLeader(c);
-    const follower = st.find((s) => !s.isLeader)!.endpoint;
-    const grant = await etcdctl(follower, ["lease", "grant", "4"]);
-    expect(grant.code, grant.stderr).toBe(0);
-    const id = /lease ([0-9a-f]+) granted/.exec(grant.stdout)![1]!;
-    expect((await etcdctl(follower, ["put", "leased", "x", `--lease=${id}`])).code).toBe(0);
-    // Past the TTL, with keep-alives well inside it even when etcdctl is slow on a busy machine.
-    const until = Date.now() + 6000;
-    while (Date.now() < until) {
-      const ka = await etcdctl(follower, ["lease", "keep-alive", "--once", id]);
-      expect(ka.code, ka.stderr).toBe(0);
-      await new Promise((r) => setTimeout(r, 400));
-    }
-    for (const m of c.members) expect(await get(m.endpoint, "leased")).toBe("x");
-    const ttl = await etcdctl(follower, ["lease", "timetolive", id]);
-    expect(ttl.stdout).toMatch(/remaining\([1-4]s\)/);
-    // No more keep-alives: revoked by the leader (proposed), gone everywhere.
-    const gone = Date.now() + 12_000;
-    while (Date.now() < gone && (await get(c.members[0]!.endpoint, "leased")) !== undefined)
-      await new Promise((r) => setTimeout(r, 200));
-    await settle(c);
-    for (const m of c.members) expect(await get(m.endpoint, "leased", true)).toBeUndefined();
-  }, 60_000);
+  it.skipIf(!long)(
+    "leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member",
+    async () => {
+      const c = await startAll(3);
+      const st = await waitForLeader(c);
+      const follower = st.find((s) => !s.isLeader)!.endpoint;
+      const grant = await etcdctl(follower, ["lease", "grant", "4"]);
+      expect(grant.code, grant.stderr).toBe(0);
+      const id = /lease ([0-9a-f]+) granted/.exec(grant.stdout)![1]!;
+      expect((await etcdctl(follower, ["put", "leased", "x", `--lease=${id}`])).code).toBe(0);
+      // Past the TTL, with keep-alives well inside it even when etcdctl is slow on a busy machine.
+      const until = Date.now() + 6000;
+      while (Date.now() < until) {
+        const ka = await etcdctl(follower, ["lease", "keep-alive", "--once", id]);
+        expect(ka.code, ka.stderr).toBe(0);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      for (const m of c.members) expect(await get(m.endpoint, "leased")).toBe("x");
+      const ttl = await etcdctl(follower, ["lease", "timetolive", id]);
+      expect(ttl.stdout).toMatch(/remaining\([1-4]s\)/);
+      // No more keep-alives: revoked by the leader (proposed), gone everywhere.
+      const gone = Date.now() + 12_000;
+      while (Date.now() < gone && (await get(c.members[0]!.endpoint, "leased")) !== undefined)
+        await new Promise((r) => setTimeout(r, 200));
+      await settle(c);
+      for (const m of c.members) expect(await get(m.endpoint, "leased", true)).toBeUndefined();
+    },
+    60_000,
+  );
 });
 
-describe.skipIf(!etcdctlCap.ok)(`5-member cluster (${etcdctlCap.why})`, () => {
-  it("survives the loss of two members (the leader among them) and their return", async () => {
-    const c = await startAll(5);
-    const st = await waitForLeader(c);
-    const leader = c.members.find((m) => m.endpoint === st.find((s) => s.isLeader)!.endpoint)!;
-    const other = c.members.find((m) => m !== leader)!;
-    for (let i = 0; i < 20; i++)
-      expect((await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`])).code).toBe(0);
-    await c.kill(leader);
-    await c.kill(other);
-    await waitForLeader(c);
-    for (let i = 20; i < 40; i++) {
-      const r = await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`]);
-      expect(r.code, r.stderr).toBe(0);
-    }
-    await c.start(leader);
-    await c.start(other);
-    await settle(c);
-    for (const m of c.members) expect((await dump(m.endpoint, "f-")).size).toBe(40);
-    expect((await hashes(c)).size).toBe(1);
-  }, 90_000);
-});
+describe.skipIf(!etcdctlCap.ok || !long)(
+  `5-member cluster (${long ? etcdctlCap.why : "GAUNTLET_CLUSTER_LONG=1 / npm run test:cluster-long"})`,
+  () => {
+    it("survives the loss of two members (the leader among them) and their return", async () => {
+      const c = await startAll(5);
+      const st = await waitForLeader(c);
+      const leader = c.members.find((m) => m.endpoint === st.find((s) => s.isLeader)!.endpoint)!;
+      const other = c.members.find((m) => m !== leader)!;
+      for (let i = 0; i < 20; i++)
+        expect((await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`])).code).toBe(0);
+      await c.kill(leader);
+      await c.kill(other);
+      await waitForLeader(c);
+      for (let i = 20; i < 40; i++) {
+        const r = await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      await c.start(leader);
+      await c.start(other);
+      await settle(c);
+      for (const m of c.members) expect((await dump(m.endpoint, "f-")).size).toBe(40);
+      expect((await hashes(c)).size).toBe(1);
+    }, 90_000);
+  },
+);
