@@ -128,7 +128,10 @@ export function buildNemesis(
   });
 }
 
-/** Leader, compact and defragment over the cluster's own API. */
+/**
+ * Leader, compact and defragment over the cluster's own API. Short deadlines: a call holds the
+ * one nemesis thread, and with it every other family's next start or stop.
+ */
 export const clusterQueries: ClusterQueries = {
   async leader(cluster: Cluster) {
     // Right after a heal or a restart the members may be electing: ask again for about 3 s.
@@ -151,7 +154,7 @@ export const clusterQueries: ClusterQueries = {
     }
   },
   async defragment(cluster: Cluster, node: string) {
-    const c = createClient({ endpoint: cluster.clientEndpoints(node)[0]!, timeoutMs: 15_000 });
+    const c = createClient({ endpoint: cluster.clientEndpoints(node)[0]!, timeoutMs: 5000 });
     try {
       await c.defragment();
     } finally {

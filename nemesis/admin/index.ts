@@ -26,7 +26,11 @@ class AdminNemesis implements Nemesis {
     const q = this.o.queries;
     if (!c || !q) return { type: "fail", error: "admin calls not available" };
     const k = c.capabilities.killable;
-    const live = c.nodes.filter((n) => !this.shared.removed.has(n) && (k ? k.isRunning(n) : true));
+    const p = c.capabilities.pausable;
+    // Running, not paused members (a call to a stopped process would hold the nemesis thread).
+    const live = c.nodes.filter(
+      (n) => !this.shared.removed.has(n) && (k ? k.isRunning(n) : true) && !(p?.isPaused(n) ?? false),
+    );
     if (live.length === 0) return { type: "fail", error: "no running member" };
     const node = live[seededRandom((op.value as { pick: number }).pick).int(live.length)]!;
     try {
