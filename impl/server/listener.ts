@@ -2,10 +2,13 @@
  * One TCP port for gRPC and plain HTTP, as etcd serves both on its client URL: the first
  * bytes of each connection decide. The HTTP/2 connection preface ("PRI * HTTP/2.0") goes to
  * the gRPC server (through grpc-js's connection injector), anything else to an HTTP/1.1
- * handler (`/health`, `/metrics`, `/version`).
+ * handler (`/health`, `/metrics`, `/version`). HTTP/2 connections whose first request has an
+ * invalid `:authority` (etcdctl's `endpoint ... --cluster`) go through authority.ts, which
+ * repairs it; all others keep the native socket (see `handshake`).
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { EMPTY_SETTINGS, handshake, rewritingSocket } from "./authority.js";
 
 /** Where HTTP/2 connections go: grpc-js's connection injector, or the lean transport. */
 export interface Http2Sink {
@@ -31,16 +34,32 @@ export function listen(
     socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
+    let settingsSent = false;
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
       if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
+      const h2 = injector !== undefined && head.subarray(0, 3).toString("latin1") === "PRI";
+      let rewrite = false;
+      if (h2) {
+        // HTTP/2: hold the bytes until the first request shows whether its :authority needs
+        // the rewriter (authority.ts); everything else keeps the native socket.
+        const hs = handshake(head, settingsSent);
+        if (hs.kind === "more") return;
+        if (hs.kind === "send-settings") {
+          settingsSent = true;
+          socket.write(EMPTY_SETTINGS);
+          return;
+        }
+        rewrite = hs.rewrite;
+        head = hs.head;
+      }
       socket.off("data", onData);
       socket.pause();
       socket.unshift(head);
       // The socket stays paused: the HTTP/2 session (and the HTTP/1 parser) take the buffered
       // head from it and then read on their own.
-      if (injector && head.subarray(0, 3).toString("latin1") === "PRI") injector.injectConnection(socket);
+      if (h2) injector.injectConnection(rewrite ? (rewritingSocket(socket) as Socket) : socket);
       else {
         httpServer.emit("connection", socket);
         socket.resume();
