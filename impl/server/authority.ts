@@ -343,7 +343,7 @@ export type Handshake =
 /**
  * Decides from a connection's first bytes `head` whether it must go through the rewriter,
  * without ever passing a bad `:authority` to nghttp2 and without wrapping clients that do not
- * need it (a wrapped connection costs ~20-45 % more server CPU per request, see README.md):
+ * need it (a wrapped connection costs ~20-65 % more server CPU per request, impl/server/README.md):
  *
  * - The first complete HEADERS block decides: rewrite iff it holds an invalid `:authority`.
  *   Node's http2 client sends preface, SETTINGS and a queued request at once.
