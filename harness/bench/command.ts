@@ -141,6 +141,7 @@ export async function benchFromArgv(a: BenchArgv): Promise<number> {
       results: a.results,
       healthTimeoutS: num("health-timeout", a["health-timeout"], 0, true),
       keepData: a["keep-data"],
+      keepImages: a["keep-images"],
       log: (line) => process.stderr.write(`${line}\n`),
     });
     // Without --conns: at least one connection per endpoint, so every member gets clients.

@@ -28,6 +28,8 @@ export interface TargetOptions {
   healthTimeoutS: number;
   /** Keep the members' data directories after the run (default: only their logs are kept). */
   keepData?: boolean;
+  /** docker: keep an image built on demand (default: removed at teardown). */
+  keepImages?: boolean;
   log: (line: string) => void;
 }
 
@@ -97,6 +99,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
           etcdBinary: o.etcdBinary,
           serverArgs: o.serverArgs,
           resultsRoot: o.results,
+          keepImages: o.keepImages,
         })
       : await localProvider.start(spec, {
           server: o.server,

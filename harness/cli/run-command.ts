@@ -80,6 +80,7 @@ export async function runFromArgv(argv: RunArgv): Promise<number> {
         start: (spec) =>
           (docker ? dockerProvider : localProvider).start(spec, {
             image: argv.image,
+            keepImages: argv["keep-images"],
             server: argv.server,
             etcdBinary: argv["etcd-binary"],
             serverArgs,

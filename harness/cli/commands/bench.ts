@@ -36,6 +36,7 @@ export interface BenchArgv {
   server: "reference" | "etcd";
   nodes: number;
   provider: "local" | "docker";
+  "keep-images": boolean;
   "etcd-binary": string;
   "server-args"?: string;
   results: string;
@@ -138,6 +139,11 @@ export const benchCommand: CommandModule<object, BenchArgv> = {
         choices: ["local", "docker"] as const,
         default: "local" as const,
         describe: "without --endpoints: where the cluster runs",
+      })
+      .option("keep-images", {
+        type: "boolean",
+        default: false,
+        describe: "--provider docker: keep an image built on demand (default: removed at the end)",
       })
       .option("etcd-binary", { type: "string", default: "etcd", describe: "--server etcd: the etcd to run" })
       .option("server-args", { type: "string", describe: "extra flags for every member" })

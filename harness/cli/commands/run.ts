@@ -8,6 +8,7 @@ import type { CommandModule } from "yargs";
 export interface RunArgv {
   provider: "local" | "external" | "docker";
   image?: string;
+  "keep-images": boolean;
   server: "reference" | "etcd";
   nodes: number;
   "etcd-binary": string;
@@ -45,6 +46,12 @@ export const runCommand: CommandModule<object, RunArgv> = {
       .option("image", {
         type: "string",
         describe: "docker: run this etcd-compatible image (already in the engine) instead of a built one",
+      })
+      .option("keep-images", {
+        type: "boolean",
+        default: false,
+        describe:
+          "docker: keep an image this run builds on demand (default: removed at the end; images from `gauntlet images build` are always kept)",
       })
       .option("server", {
         choices: ["reference", "etcd"] as const,

@@ -2,10 +2,12 @@
  * Removes what docker runs left: containers, networks and volumes labelled
  * `gauntlet.run=<runId>` (for runs recorded in `.active/` whose harness is dead, or with
  * `force`), and with `strays` everything labelled `gauntlet` (but images) that belongs to no
- * run still in progress. Images are kept: they are a cache (`gauntlet images rm` removes them).
+ * run still in progress. Images a killed run built on demand (recorded in its state file) are
+ * removed unless it ran with `--keep-images`; other images are the user's cache (`gauntlet images rm`).
  */
-import { listActive, isAlive } from "../local/state.js";
+import { listActive, isAlive, writeState } from "../local/state.js";
 import { docker, engineAnswers, LABEL, RUN_LABEL } from "./engine.js";
+import { removeRunImages } from "./images.js";
 import { readDockerState } from "./state.js";
 
 /** Removes the engine objects of one run; returns what it removed. */
@@ -56,7 +58,14 @@ export async function cleanupDockerRuns(
     // --force reaches only runs under this results root, never another root's live run.
     if (!(opts.force && a.local) && isAlive(s!.harness)) continue; // the local cleanup reports the skip
     try {
-      out.push({ runId: a.runId, outcome: "cleaned", removed: await removeRunObjects(a.runId) });
+      const removed = await removeRunObjects(a.runId);
+      const errors = await removeRunImages(s!, (l) => {
+        const m = /^removed (image \S+)/.exec(l);
+        if (m) removed.push(m[1]!);
+      });
+      writeState(s!);
+      if (errors.length > 0) throw new Error(errors.join("; "));
+      out.push({ runId: a.runId, outcome: "cleaned", removed });
     } catch (err) {
       out.push({ runId: a.runId, outcome: `failed: ${String(err)}`, removed: [] });
     }

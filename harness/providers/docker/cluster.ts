@@ -21,6 +21,7 @@ import { diskCapability, undoMounts } from "../local/disk.js";
 import { unregisterActive, writeState } from "../local/state.js";
 import { memberStatus } from "../local/status.js";
 import { clockCapability } from "./clock.js";
+import { removeRunImages } from "./images.js";
 import type { DockerMember } from "./member.js";
 import { dropRule, nsIptables, removeNetwork, type DockerNet } from "./network.js";
 import type { DockerState } from "./state.js";
@@ -241,6 +242,10 @@ export class DockerCluster implements Cluster {
       errors.push(`remove network ${this.p.net.name}: ${String(err)}`);
     }
     errors.push(...(await undoMounts(this.p.state, () => {})));
+    // Images this run built on demand (unless --keep-images); one in use by another run stays.
+    // If a container of ours is left, the image stays recorded for `gauntlet cleanup`.
+    if (errors.length === 0)
+      errors.push(...(await removeRunImages(this.p.state, this.p.log).catch((e: unknown) => [String(e)])));
     this.save();
     if (errors.length === 0) {
       unregisterActive(this.p.resultsRoot, this.p.state.runId);

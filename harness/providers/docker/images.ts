@@ -14,6 +14,7 @@ import { HarnessError } from "../../api/cluster.js";
 import { etcdVersion, gauntletVersion, repoRoot, resolveEtcd } from "../local/server-command.js";
 import { docker, LABEL } from "./engine.js";
 import { librariesOf, writeRootfsTar } from "./rootfs.js";
+import type { DockerState } from "./state.js";
 
 export type ImageKind = "reference" | "etcd";
 
@@ -148,11 +149,16 @@ export interface BuildProgress {
   bytes?(sent: number, total: number): void;
 }
 
-/** Builds the image of `plan` unless it exists (or `force`); returns whether it was built and the time taken. */
+/**
+ * Builds the image of `plan` unless it exists (or `force`); returns whether it was built and the
+ * time taken. With `prune` (default; `gauntlet images build`), older images of the same kind
+ * are removed; a run builds without it and leaves the user's other images alone.
+ */
 export async function buildImage(
   plan: ImagePlan,
   progress: BuildProgress,
   force = false,
+  prune = true,
 ): Promise<{ built: boolean; ms: number; bytes: number }> {
   const t0 = Date.now();
   if (!force && (await imageExists(plan.name))) {
@@ -191,7 +197,7 @@ export async function buildImage(
       throw new HarnessError(`docker import of ${plan.name} reported success but the image is missing`);
     const ms = Date.now() - t0;
     progress.step(`${plan.name}: built in ${(ms / 1000).toFixed(1)} s`);
-    for (const old of await pruneOlder(plan)) progress.step(`removed the older ${old}`);
+    if (prune) for (const old of await pruneOlder(plan)) progress.step(`removed the older ${old}`);
     return { built: true, ms, bytes: r.bytes };
   } finally {
     r.cleanup();
@@ -216,6 +222,46 @@ async function pruneOlder(plan: ImagePlan): Promise<string[]> {
     }
   }
   return out;
+}
+
+/**
+ * Removes the images a run built on demand (`names`), without force: the engine refuses an
+ * image a container still uses (another run's), which is logged and kept. Returns the names
+ * removed or already gone, and the failures other than "in use".
+ */
+export async function removeBuiltImages(
+  names: readonly string[],
+  log: (line: string) => void,
+): Promise<{ gone: string[]; errors: string[] }> {
+  const gone: string[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      await docker().getImage(name).remove();
+      log(`removed image ${name} (built for this run; --keep-images keeps it)`);
+      gone.push(name);
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404) gone.push(name);
+      else if (code === 409) {
+        log(`kept image ${name}: a container of another run uses it`);
+        gone.push(name); // not ours to remove any more
+      } else errors.push(`remove image ${name}: ${String(err)}`);
+    }
+  }
+  return { gone, errors };
+}
+
+/**
+ * Removes the images `state` says its run built (unless `--keep-images`), and drops the removed
+ * ones from the state (the caller saves it). Returns the failures other than "in use".
+ */
+export async function removeRunImages(state: DockerState, log: (line: string) => void): Promise<string[]> {
+  const built = state.docker.builtImages ?? [];
+  if (state.docker.keepImages || built.length === 0) return [];
+  const { gone, errors } = await removeBuiltImages(built, log);
+  state.docker.builtImages = built.filter((n) => !gone.includes(n));
+  return errors;
 }
 
 /** Every image labelled `gauntlet` (name, id, size). */

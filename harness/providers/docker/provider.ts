@@ -33,6 +33,7 @@ import {
   etcdPlan,
   imageExists,
   referencePlan,
+  removeRunImages,
   type BuildProgress,
   type ImagePlan,
 } from "./images.js";
@@ -55,15 +56,25 @@ export interface DockerOptions {
   clock?: boolean;
   /** Data directories on host tmpfs mounts of this many MiB (root only): the Disk capability. */
   tmpfsMb?: number;
+  /**
+   * `--keep-images`: keep an image this run builds on demand (default: removed at teardown;
+   * images found in the engine, e.g. from `gauntlet images build`, are always kept).
+   */
+  keepImages?: boolean;
   /** Where image-build progress goes (default: stderr). */
   progress?: BuildProgress;
 }
 
-/** The image a run uses: built on demand for `reference`/`etcd`, checked for `--image`. */
-export async function resolveImage(
-  opts: DockerOptions,
-  progress: BuildProgress,
-): Promise<{ image: string; entrypoint?: string[]; kind: "reference" | "etcd" | "custom" }> {
+/**
+ * The image a run uses: the plan of `gauntlet/reference` or `gauntlet/etcd` (built by the
+ * caller, after it has recorded the build in the state file), or a checked `--image`.
+ */
+export async function planImage(opts: DockerOptions): Promise<{
+  image: string;
+  entrypoint?: string[];
+  kind: "reference" | "etcd" | "custom";
+  plan?: ImagePlan;
+}> {
   if (opts.image) {
     if (!(await imageExists(opts.image)))
       throw new HarnessError(
@@ -73,8 +84,7 @@ export async function resolveImage(
   }
   const plan: ImagePlan =
     (opts.server ?? "reference") === "etcd" ? etcdPlan(opts.etcdBinary) : referencePlan();
-  await buildImage(plan, progress);
-  return { image: plan.name, entrypoint: plan.entrypoint, kind: plan.kind };
+  return { image: plan.name, entrypoint: plan.entrypoint, kind: plan.kind, plan };
 }
 
 /**
@@ -98,18 +108,13 @@ export const dockerProvider: Provider<DockerOptions> = {
     await requireEngine();
     const log = spec.log;
     const progress = opts.progress ?? consoleProgress();
-    const img = await resolveImage(opts, {
-      step: (l) => {
-        log(`image ${l}`);
-        progress.step(l);
-      },
-      bytes: progress.bytes,
-    });
+    const img = await planImage(opts);
     const resultsRoot = resolve(opts.resultsRoot ?? "results");
     const runDir = resolve(spec.runDir);
     const names = nodeNames(spec.nodes);
     const unavailable: Partial<Record<CapabilityName, string>> = {};
     const state = emptyDockerState(spec.runId, runDir, selfRecord(), img.image);
+    state.docker.keepImages = opts.keepImages ?? false;
     for (const n of names) mkdirSync(join(runDir, "nodes", n, "data"), { recursive: true });
     writeState(state);
     registerActive(resultsRoot, spec.runId, runDir);
@@ -117,6 +122,33 @@ export const dockerProvider: Provider<DockerOptions> = {
     const members = new Map<string, DockerMember>();
     let net: DockerNet | undefined;
     try {
+      // The image: found in the engine (kept), or built now and recorded before the build
+      // starts, so teardown or `gauntlet cleanup` removes it (unless --keep-images).
+      state.docker.imageFound = img.plan ? await imageExists(img.plan.name) : true;
+      if (img.plan && !state.docker.imageFound) {
+        state.docker.builtImages = [img.plan.name];
+        save();
+        const r = await buildImage(
+          img.plan,
+          {
+            step: (l) => {
+              log(`image ${l}`);
+              progress.step(l);
+            },
+            bytes: progress.bytes,
+          },
+          false,
+          false, // a run leaves the user's other images alone (`gauntlet images build` prunes)
+        );
+        if (!r.built) {
+          state.docker.imageFound = true; // another run built it meanwhile: not ours
+          state.docker.builtImages = [];
+        }
+      }
+      log(
+        `image ${img.image}: ${state.docker.imageFound ? "found in the engine (kept)" : `built for this run (${state.docker.keepImages ? "kept: --keep-images" : "removed at the end"})`}`,
+      );
+      save();
       state.docker.network = { id: "", name: `gauntlet-${spec.runId}`, subnet: "" };
       save();
       net = await createNetwork(spec.runId, names);
@@ -242,6 +274,7 @@ export const dockerProvider: Provider<DockerOptions> = {
       const { removeRunObjects } = await import("./cleanup.js");
       await removeRunObjects(spec.runId).catch((e) => left.push(String(e)));
       if (net) await removeNetwork(net.id).catch(() => {});
+      left.push(...(await removeRunImages(state, log).catch((e: unknown) => [String(e)])));
       left.push(...(await undoMounts(state, () => {})));
       save();
       if (left.length === 0) unregisterActive(resultsRoot, spec.runId);

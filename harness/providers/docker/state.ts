@@ -12,6 +12,16 @@ export interface DockerState extends LocalState {
     network?: { id: string; name: string; subnet: string };
     containers: Record<string, string>;
     image: string;
+    /**
+     * Images this run builds or built on demand (recorded before the build starts), removed at
+     * teardown and by `gauntlet cleanup` unless `keepImages`. Images found in the engine
+     * (`gauntlet images build`, `--image`, an earlier run's) are not listed: they stay.
+     */
+    builtImages?: string[];
+    /** The image was found in the engine (true) or built by this run (false). */
+    imageFound?: boolean;
+    /** `--keep-images`: leave built images in the engine. */
+    keepImages?: boolean;
   };
 }
 
