@@ -100,7 +100,11 @@ export async function cleanupAll(
 export async function strayNames(resultsRoot: string): Promise<string[]> {
   const { run } = await import("./sh.js");
   const owned = new Set<string>();
+  // Names carry their run's id (gauntlet-<id>-<node>, gt<id>[<node>]): anything of a run that
+  // is still registered is never a stray, even when its state file cannot be read (yet).
+  const activeIds = new Set<string>();
   for (const a of listActive(resultsRoot)) {
+    activeIds.add(a.runId);
     try {
       const s = readState(a.runDir);
       s.netns.forEach((n) => owned.add(n));
@@ -114,6 +118,7 @@ export async function strayNames(resultsRoot: string): Promise<string[]> {
   for (const line of ns.split("\n")) {
     const name = line.split(" ")[0];
     if (!name || !name.startsWith("gauntlet-") || owned.has(name)) continue;
+    if (activeIds.has(/^gauntlet-([a-z0-9]{6})-/.exec(name)?.[1] ?? "")) continue;
     // A namespace with processes in it belongs to something alive: never a stray.
     const pids = await run(["ip", "netns", "pids", name]).catch(() => "");
     if (pids.trim() === "") out.push(`netns ${name}`);
@@ -121,7 +126,7 @@ export async function strayNames(resultsRoot: string): Promise<string[]> {
   const links = await run(["ip", "-o", "link"]).catch(() => "");
   for (const line of links.split("\n")) {
     const m = /^\d+: (gt[a-z0-9]{6}[^:@]*)[@:]/.exec(line);
-    if (m && !owned.has(m[1]!)) out.push(`link ${m[1]}`);
+    if (m && !owned.has(m[1]!) && !activeIds.has(m[1]!.slice(2, 8))) out.push(`link ${m[1]}`);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -88,6 +88,33 @@ describe.skipIf(!isRoot.ok)(`gauntlet cleanup --strays (${isRoot.why})`, () => {
       spawnSync("ip", ["netns", "del", `other-${id}`]);
       spawnSync("ip", ["netns", "del", `gauntlet-${id}-n1`]);
       spawnSync("ip", ["link", "del", `gt${id}`]);
+    }
+  });
+});
+
+describe.skipIf(!isRoot.ok)(`gauntlet cleanup --strays and live runs (${isRoot.why})`, () => {
+  it("never removes the namespaces and links of a registered run, even one whose state file cannot be read", () => {
+    const id = newRunId();
+    const active = mkdtempSync(join(tmpdir(), "gauntlet-active-test-"));
+    // A registered run whose state file cannot be read at this moment (damaged, or being replaced).
+    const runDir = join(active, "run");
+    mkdirSync(runDir);
+    writeFileSync(join(runDir, "state.json"), "{ not json");
+    writeFileSync(join(active, `${id}.json`), JSON.stringify({ runId: id, runDir }));
+    execFileSync("ip", ["netns", "add", `gauntlet-${id}-n1`]);
+    execFileSync("ip", ["link", "add", `gt${id}`, "type", "bridge"]);
+    try {
+      const r = spawnSync(process.execPath, [bin, "cleanup", "--strays", "--results", results], {
+        encoding: "utf8",
+        env: { ...process.env, GAUNTLET_ACTIVE_DIR: active },
+      });
+      expect(r.stdout).not.toContain(`removed stray`);
+      expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).toContain(`gauntlet-${id}-n1`);
+      expect(execFileSync("ip", ["-o", "link"], { encoding: "utf8" })).toContain(`gt${id}`);
+    } finally {
+      spawnSync("ip", ["netns", "del", `gauntlet-${id}-n1`]);
+      spawnSync("ip", ["link", "del", `gt${id}`]);
+      rmSync(active, { recursive: true, force: true });
     }
   });
 });
