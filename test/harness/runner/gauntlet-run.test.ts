@@ -11,9 +11,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { etcd } from "../../support/env.js";
 import { leftovers } from "../providers/leftovers.js";
+
+// Each test runs whole campaigns as child processes (spawnSync, up to 90 s each): on a busy CI
+// machine a 3 s campaign with faults takes 40 s from cluster start to teardown.
+vi.setConfig({ testTimeout: 200_000 });
 
 const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
 const results = mkdtempSync(join(tmpdir(), "gauntlet-run-test-"));
