@@ -45,6 +45,7 @@ function args(o: Partial<BenchArgv>): BenchArgv {
     "etcd-binary": "etcd",
     results: join(dir, "results"),
     "health-timeout": 20,
+    "keep-images": false,
     plots: false,
     ...o,
   };
