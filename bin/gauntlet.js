@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 if (!existsSync(dist)) {
-  console.error("gauntlet: dist/ is missing: run `npm install` (or `npm run build`) in the gauntlet checkout first");
+  console.error(
+    "gauntlet: dist/ is missing: run `npm install` (or `npm run build`) in the gauntlet checkout first",
+  );
   process.exit(3);
 }
 const entry = process.argv[2] === "server" ? "../dist/impl/server/main.js" : "../dist/harness/cli/main.js";

@@ -42,4 +42,6 @@ for (const file of tsFiles(join(root, "dist"), [".js", ".js.map"])) {
   if (!expected.has(stem)) rmSync(file);
 }
 if (process.env.GAUNTLET_BUILD_VERBOSE)
-  console.log(`built ${entryPoints.length} files in ${(performance.now() - started).toFixed(0)} ms -> ${relative(process.cwd(), join(root, "dist"))}`);
+  console.log(
+    `built ${entryPoints.length} files in ${(performance.now() - started).toFixed(0)} ms -> ${relative(process.cwd(), join(root, "dist"))}`,
+  );

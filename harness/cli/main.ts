@@ -13,7 +13,9 @@ import { EXIT_ERROR } from "./exit-codes.js";
 
 const cli = yargs(hideBin(process.argv))
   .scriptName("gauntlet")
-  .usage("$0 <command> [options]\n\nA Jepsen-style testing and chaos harness for etcd-compatible key-value servers.")
+  .usage(
+    "$0 <command> [options]\n\nA Jepsen-style testing and chaos harness for etcd-compatible key-value servers.",
+  )
   .command("server", "run the reference server (takes etcd's flags; see `gauntlet server --help`)")
   .strict()
   .demandCommand(1, "name a command: see `gauntlet --help`")
