@@ -131,9 +131,12 @@ describe.skipIf(!etcd.ok)(`gauntlet run --server etcd (${etcd.why})`, () => {
 
 describe("gauntlet run: the default campaign", () => {
   it("runs a 3-member reference cluster with the register workload and ends valid", () => {
-    const r = gauntlet("run", "--time-limit", "3", "--results", results);
+    // The default cluster and workload, without faults: a 3 s window of random faults can leave an
+    // operation type with no success at all, which the stats checker calls unknown (exit 2).
+    // Campaigns with faults are tested in test/nemesis/families.test.ts, with longer windows.
+    const r = gauntlet("run", "--time-limit", "3", "--nemesis", "none", "--results", results);
     expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
+    expect(r.status, r.stdout.slice(-2000)).toBe(0);
     expect(r.stdout).toMatch(/starting 3 member\(s\) with the local provider/);
     expect(r.stdout).toMatch(/verdict: VALID/);
     const runId = /run id ([a-z0-9]{6})/.exec(r.stdout)![1]!;
