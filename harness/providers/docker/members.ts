@@ -7,10 +7,10 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { MemberInfo, Members } from "../../api/capabilities.js";
+import type { Members } from "../../api/capabilities.js";
 import { HarnessError } from "../../api/cluster.js";
-import { createClient } from "../../client/client.js";
 import type { EtcdClient } from "../../client/types.js";
+import { retryUnhealthy, toMemberInfo, viaRunningMember } from "../member-calls.js";
 import type { DockerCluster } from "./cluster.js";
 
 export interface DockerMembersParts {
@@ -23,45 +23,15 @@ export interface DockerMembersParts {
 
 export function dockerMembers(p: DockerMembersParts): (c: DockerCluster) => Members {
   return (cluster) => {
-    const viaOther = async <T>(
-      except: string | undefined,
-      f: (c: EtcdClient<string>) => Promise<T>,
-    ): Promise<T> => {
-      const errors: string[] = [];
-      for (const name of cluster.nodes) {
+    const reachable = () =>
+      cluster.nodes.map((name) => {
         const m = cluster.member(name);
-        if (name === except || !m.running || m.paused) continue;
-        const c = createClient({ endpoint: cluster.clientEndpoints(name)[0]!, timeoutMs: 5000 });
-        try {
-          return await f(c);
-        } catch (err) {
-          errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-        } finally {
-          c.close();
-        }
-      }
-      throw new HarnessError(`no running member could do it${errors.length ? `: ${errors.join("; ")}` : ""}`);
-    };
-    /** etcd refuses reconfiguration until every member has been connected for a while: retry that. */
-    const retryUnhealthy = async <T>(ms: number, f: () => Promise<T>): Promise<T> => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        try {
-          return await f();
-        } catch (err) {
-          if (Date.now() > deadline || !/unhealthy cluster/.test(String(err))) throw err;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    };
-    const toInfo = (m: MemberInfo): MemberInfo => ({
-      id: m.id,
-      name: m.name,
-      peerUrls: m.peerUrls,
-      clientUrls: m.clientUrls,
-    });
+        return { name, endpoint: cluster.clientEndpoints(name)[0]!, running: m.running, paused: m.paused };
+      });
+    const viaOther = <T>(except: string | undefined, f: (c: EtcdClient<string>) => Promise<T>): Promise<T> =>
+      viaRunningMember(reachable(), except, f);
     return {
-      list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toInfo)),
+      list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
       remove: async (node) => {
         const info = cluster.node(node);
         await retryUnhealthy(15_000, () =>

@@ -7,10 +7,10 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { MemberInfo, Members } from "../../api/capabilities.js";
+import type { Members } from "../../api/capabilities.js";
 import { HarnessError, type NodeInfo } from "../../api/cluster.js";
-import { createClient } from "../../client/client.js";
 import type { EtcdClient } from "../../client/types.js";
+import { retryUnhealthy, toMemberInfo, viaRunningMember } from "../member-calls.js";
 import type { MemberProcess } from "./member.js";
 import type { ProcessRecord } from "./state.js";
 
@@ -25,48 +25,17 @@ export interface MembersParts {
 }
 
 export function membersCapability(p: MembersParts): Members {
-  /** Runs `f` with a client on some running member other than `except`. */
-  const viaOther = async <T>(
-    except: string | undefined,
-    f: (c: EtcdClient<string>) => Promise<T>,
-  ): Promise<T> => {
-    const errors: string[] = [];
-    for (const [name, m] of p.members) {
-      if (name === except || !m.running || m.paused) continue;
-      const c = createClient({ endpoint: p.infos.get(name)!.clientEndpoints[0]!, timeoutMs: 5000 });
-      try {
-        return await f(c);
-      } catch (err) {
-        errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-      } finally {
-        c.close();
-      }
-    }
-    throw new HarnessError(`no running member could do it${errors.length ? `: ${errors.join("; ")}` : ""}`);
-  };
-  /**
-   * etcd refuses reconfiguration until every member has been connected for a few seconds
-   * ("unhealthy cluster", definite): retry that for up to `ms`.
-   */
-  const retryUnhealthy = async <T>(ms: number, f: () => Promise<T>): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      try {
-        return await f();
-      } catch (err) {
-        if (Date.now() > deadline || !/unhealthy cluster/.test(String(err))) throw err;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  };
-  const toInfo = (m: { id: string; name: string; peerUrls: string[]; clientUrls: string[] }): MemberInfo => ({
-    id: m.id,
-    name: m.name,
-    peerUrls: m.peerUrls,
-    clientUrls: m.clientUrls,
-  });
+  const reachable = () =>
+    [...p.members].map(([name, m]) => ({
+      name,
+      endpoint: p.infos.get(name)!.clientEndpoints[0]!,
+      running: m.running,
+      paused: m.paused,
+    }));
+  const viaOther = <T>(except: string | undefined, f: (c: EtcdClient<string>) => Promise<T>): Promise<T> =>
+    viaRunningMember(reachable(), except, f);
   return {
-    list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toInfo)),
+    list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
     remove: async (node) => {
       const info = p.infos.get(node);
       if (!info) throw new HarnessError(`no member named ${node}`);

@@ -1,0 +1,57 @@
+/**
+ * Cluster-API calls shared by the providers' Members capabilities (local and docker): ask some
+ * running member, retry etcd's "unhealthy cluster" refusal, and the MemberInfo shape.
+ */
+import type { MemberInfo } from "../api/capabilities.js";
+import { HarnessError } from "../api/cluster.js";
+import { createClient } from "../client/client.js";
+import type { EtcdClient } from "../client/types.js";
+
+/** A member as these calls see it: where to reach it, and whether it can answer now. */
+export interface ReachableMember {
+  name: string;
+  endpoint: string;
+  running: boolean;
+  paused: boolean;
+}
+
+/** Runs `f` with a client on the first running, unpaused member other than `except` that succeeds. */
+export async function viaRunningMember<T>(
+  members: Iterable<ReachableMember>,
+  except: string | undefined,
+  f: (c: EtcdClient<string>) => Promise<T>,
+): Promise<T> {
+  const errors: string[] = [];
+  for (const m of members) {
+    if (m.name === except || !m.running || m.paused) continue;
+    const c = createClient({ endpoint: m.endpoint, timeoutMs: 5000 });
+    try {
+      return await f(c);
+    } catch (err) {
+      errors.push(`${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      c.close();
+    }
+  }
+  throw new HarnessError(`no running member could do it${errors.length ? `: ${errors.join("; ")}` : ""}`);
+}
+
+/**
+ * etcd refuses reconfiguration until every member has been connected for a few seconds
+ * ("unhealthy cluster", definite): retry that for up to `ms`.
+ */
+export async function retryUnhealthy<T>(ms: number, f: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > deadline || !/unhealthy cluster/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export function toMemberInfo(m: MemberInfo): MemberInfo {
+  return { id: m.id, name: m.name, peerUrls: m.peerUrls, clientUrls: m.clientUrls };
+}
