@@ -9,6 +9,7 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { EMPTY_SETTINGS, handshake, rewritingSocket } from "./authority.js";
+import type { Logger } from "./log.js";
 
 /** Where HTTP/2 connections go: grpc-js's connection injector, or the lean transport. */
 export interface Http2Sink {
@@ -83,4 +84,37 @@ export function listen(
 export function hostPort(u: URL): { host: string; port: number } {
   const host = u.hostname.replace(/^\[|\]$/g, "");
   return { host, port: u.port === "" ? 80 : Number(u.port) };
+}
+
+/**
+ * Listens on every client URL (gRPC and HTTP) and every metrics URL (HTTP only), pushing each
+ * server into `listeners` as it opens (so a caller that fails half-way can close what opened),
+ * and returns the bound client addresses (`host:port`, `[v6]:port`).
+ */
+export async function listenAll(
+  urls: { client: readonly URL[]; metrics: readonly URL[] },
+  injector: Http2Sink,
+  http: HttpHandler,
+  log: Pick<Logger, "info">,
+  listeners: NetServer[],
+): Promise<string[]> {
+  const clientAddresses: string[] = [];
+  for (const u of urls.client) {
+    const { host, port } = hostPort(u);
+    const srv = await listen(host, port, injector, http);
+    listeners.push(srv);
+    const a = srv.address();
+    clientAddresses.push(
+      typeof a === "object" && a
+        ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`
+        : String(a),
+    );
+    log.info("serving client traffic", { address: u.toString(), bound: clientAddresses.at(-1) });
+  }
+  for (const u of urls.metrics) {
+    const { host, port } = hostPort(u);
+    listeners.push(await listen(host, port, undefined, http));
+    log.info("serving /metrics and /health", { address: u.toString() });
+  }
+  return clientAddresses;
 }

@@ -12,7 +12,7 @@ import { decodeCommand } from "./commands.js";
 import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "./etcd-server.js";
 import type { ServerConfig } from "./flags.js";
 import { clusterId, hexId, memberId } from "./ids.js";
-import { hostPort, listen, type Http2Sink } from "./listener.js";
+import { listenAll, type Http2Sink } from "./listener.js";
 import { createH2Server } from "./h2-transport.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
@@ -181,23 +181,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const listeners: NetServer[] = [];
   const clientAddresses: string[] = [];
   try {
-    for (const u of config.listenClientUrls) {
-      const { host, port } = hostPort(u);
-      const srv = await listen(host, port, injector, http);
-      listeners.push(srv);
-      const a = srv.address();
-      clientAddresses.push(
-        typeof a === "object" && a
-          ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`
-          : String(a),
-      );
-      log.info("serving client traffic", { address: u.toString(), bound: clientAddresses.at(-1) });
-    }
-    for (const u of config.listenMetricsUrls) {
-      const { host, port } = hostPort(u);
-      listeners.push(await listen(host, port, undefined, http));
-      log.info("serving /metrics and /health", { address: u.toString() });
-    }
+    clientAddresses.push(
+      ...(await listenAll(
+        { client: config.listenClientUrls, metrics: config.listenMetricsUrls },
+        injector,
+        http,
+        log,
+        listeners,
+      )),
+    );
   } catch (err) {
     for (const l of listeners) l.close();
     core.stop();

@@ -16,7 +16,7 @@ import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "../etcd-server.js";
 import { EtcdError, Errors } from "../errors.js";
 import type { ServerConfig } from "../flags.js";
 import { clusterId as deriveClusterId, hexId, memberId as deriveMemberId } from "../ids.js";
-import { hostPort, listen } from "../listener.js";
+import { hostPort, listenAll } from "../listener.js";
 import { createH2Server } from "../h2-transport.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics.js";
@@ -441,22 +441,15 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       log.info("stopped", { name: config.name });
     })());
   try {
-    for (const u of config.listenClientUrls) {
-      const { host, port } = hostPort(u);
-      const srv = await listen(host, port, injector, http);
-      listeners.push(srv);
-      const a = srv.address();
-      clientAddresses.push(
-        typeof a === "object" && a
-          ? `${a.address.includes(":") ? `[${a.address}]` : a.address}:${a.port}`
-          : String(a),
-      );
-      log.info("serving client traffic", { address: u.toString(), bound: clientAddresses.at(-1) });
-    }
-    for (const u of config.listenMetricsUrls) {
-      const { host, port } = hostPort(u);
-      listeners.push(await listen(host, port, undefined, http));
-    }
+    clientAddresses.push(
+      ...(await listenAll(
+        { client: config.listenClientUrls, metrics: config.listenMetricsUrls },
+        injector,
+        http,
+        log,
+        listeners,
+      )),
+    );
   } catch (err) {
     await closeAll();
     throw err;
