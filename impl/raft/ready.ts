@@ -14,7 +14,9 @@
  *    Read requests whose `readStates` index is ≤ the applied index may now be answered.
  * 4. Call `advance(ready)`. Do not call `ready()` again before that.
  *
- * (Steps 2 and 3 may overlap, but both come after step 1.)
+ * (Steps 2 and 3 may overlap, but both come after step 1. Exception, as etcd: a leader may
+ * send its messages before step 1, in parallel with its own write — raft thesis §10.2.1 —
+ * because what it sends can be committed only in a later Ready, after this write.)
  */
 import type { Entry, HardState, Message, ReadState, Snapshot, SoftState } from "./types.js";
 

@@ -2,8 +2,8 @@
  * RaftLoop: the apply loop (../apply-loop.ts) with Raft behind it. It drives impl/raft's
  * RawNode: ticks from a timer (--heartbeat-interval), messages from the peer transport, and
  * the Ready contract in order — persist (RaftDiskStorage: entries + hard state fdatasync'ed,
- * snapshot file + marker) → send → restore a received snapshot → apply committed entries in
- * log order → serve reads → advance; then a snapshot every --snapshot-count applied entries
+ * snapshot file + marker) → send (a leader sends while it persists, thesis §10.2.1) →
+ * restore a received snapshot → apply committed entries in log order → serve reads → advance; then a snapshot every --snapshot-count applied entries
  * (and after each conf change), which compacts the log.
  *
  * Log entry data (Normal entries):  [kind u8][request id f64][body]
@@ -314,6 +314,13 @@ export class RaftLoop extends ApplyLoop {
         const rd = node.ready();
         if (rd.softState) this.onSoftState(rd.softState);
         const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+        // Raft thesis §10.2.1, as etcd's raftNode: a leader sends its entries to the followers
+        // while it writes them to its own disk. Safe because the leader counts itself towards a
+        // quorum only for commit, and the entries it sends now can be committed — applied,
+        // answered or announced — only in a later Ready, after this one's write is durable.
+        // Everyone else (a follower's vote or append response) persists first.
+        const sendFirst = this.isLeader && !snap;
+        if (sendFirst && rd.messages.length > 0) this.o.transport.send(rd.messages);
         if (snap || rd.entries.length > 0 || rd.hardState)
           await this.o.storage.save({
             snapshot: snap,
@@ -322,7 +329,7 @@ export class RaftLoop extends ApplyLoop {
             mustSync: rd.mustSync,
           });
         if (this.stopped) return;
-        if (rd.messages.length > 0) this.o.transport.send(rd.messages);
+        if (!sendFirst && rd.messages.length > 0) this.o.transport.send(rd.messages);
         if (snap) this.restore(snap);
         for (const e of rd.committedEntries) this.applyEntry(e);
         // --unsafe-early-ack (planted bug, ../unsafe.ts): the leader applies — and so answers —
