@@ -11,8 +11,6 @@ import { connect } from "./grpc-client.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
 import { get, makeCluster, status, waitForLeader, type Cluster } from "./cluster-support.js";
 
-/** The slower cases (leases, 5 members) run with GAUNTLET_CLUSTER_LONG=1 (npm run test:cluster-long). */
-const long = process.env.GAUNTLET_CLUSTER_LONG === "1";
 let cluster: Cluster | undefined;
 afterEach(async () => {
   await cluster?.destroy();
@@ -250,59 +248,59 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect(await isLearner()).toBe("false");
   }, 90_000);
 
-  it.skipIf(!long)(
-    "leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member",
-    async () => {
-      const c = await startAll(3);
-      const st = await waitForLeader(c);
-      const follower = st.find((s) => !s.isLeader)!.endpoint;
-      const grant = await etcdctl(follower, ["lease", "grant", "4"]);
-      expect(grant.code, grant.stderr).toBe(0);
-      const id = /lease ([0-9a-f]+) granted/.exec(grant.stdout)![1]!;
-      expect((await etcdctl(follower, ["put", "leased", "x", `--lease=${id}`])).code).toBe(0);
-      // Past the TTL, with keep-alives well inside it even when etcdctl is slow on a busy machine.
-      const until = Date.now() + 6000;
-      while (Date.now() < until) {
-        const ka = await etcdctl(follower, ["lease", "keep-alive", "--once", id]);
-        expect(ka.code, ka.stderr).toBe(0);
-        await new Promise((r) => setTimeout(r, 400));
-      }
-      for (const m of c.members) expect(await get(m.endpoint, "leased")).toBe("x");
-      const ttl = await etcdctl(follower, ["lease", "timetolive", id]);
-      expect(ttl.stdout).toMatch(/remaining\([1-4]s\)/);
-      // No more keep-alives: revoked by the leader (proposed), gone everywhere.
-      const gone = Date.now() + 12_000;
-      while (Date.now() < gone && (await get(c.members[0]!.endpoint, "leased")) !== undefined)
-        await new Promise((r) => setTimeout(r, 200));
-      await settle(c);
-      for (const m of c.members) expect(await get(m.endpoint, "leased", true)).toBeUndefined();
-    },
-    60_000,
-  );
+  it("leases: keep-alives through a follower keep a lease alive past its TTL; without them the leader revokes it on every member", async () => {
+    const c = await startAll(3);
+    const st = await waitForLeader(c);
+    const follower = st.find((s) => !s.isLeader)!.endpoint;
+    const grant = await etcdctl(follower, ["lease", "grant", "4"]);
+    expect(grant.code, grant.stderr).toBe(0);
+    const id = /lease ([0-9a-f]+) granted/.exec(grant.stdout)![1]!;
+    expect((await etcdctl(follower, ["put", "leased", "x", `--lease=${id}`])).code).toBe(0);
+    // Past the TTL, with keep-alives well inside it even when etcdctl is slow on a busy machine.
+    const until = Date.now() + 6000;
+    while (Date.now() < until) {
+      const ka = await etcdctl(follower, ["lease", "keep-alive", "--once", id]);
+      expect(ka.code, ka.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    for (const m of c.members) expect(await get(m.endpoint, "leased")).toBe("x");
+    const ttl = await etcdctl(follower, ["lease", "timetolive", id]);
+    expect(ttl.stdout).toMatch(/remaining\([1-4]s\)/);
+    // No more keep-alives: revoked by the leader (proposed), gone everywhere.
+    const gone = Date.now() + 12_000;
+    while (Date.now() < gone && (await get(c.members[0]!.endpoint, "leased")) !== undefined)
+      await new Promise((r) => setTimeout(r, 200));
+    await settle(c);
+    for (const m of c.members) expect(await get(m.endpoint, "leased", true)).toBeUndefined();
+  }, 60_000);
 });
 
-describe.skipIf(!etcdctlCap.ok || !long)(
-  `5-member cluster (${long ? etcdctlCap.why : "GAUNTLET_CLUSTER_LONG=1 / npm run test:cluster-long"})`,
-  () => {
-    it("survives the loss of two members (the leader among them) and their return", async () => {
-      const c = await startAll(5);
+describe.skipIf(!etcdctlCap.ok)(`5- and 7-member clusters (${etcdctlCap.why})`, () => {
+  it.each([5, 7])(
+    "%i members survive the loss of a minority (the leader among them) and its return",
+    async (n) => {
+      const c = await startAll(n);
       const st = await waitForLeader(c);
+      expect(st.filter((s) => s.isLeader)).toHaveLength(1);
+      const es = await etcdctl(c.members[0]!.endpoint, ["endpoint", "status", "--cluster"]);
+      expect(es.code, es.stderr).toBe(0);
+      expect(es.stdout.trim().split("\n")).toHaveLength(n);
+      expect(es.stdout.split("\n").filter((l) => l.includes(", true, "))).toHaveLength(1); // IS LEADER
       const leader = c.members.find((m) => m.endpoint === st.find((s) => s.isLeader)!.endpoint)!;
-      const other = c.members.find((m) => m !== leader)!;
+      const minority = [leader, ...c.members.filter((m) => m !== leader).slice(0, (n - 1) / 2 - 1)];
       for (let i = 0; i < 20; i++)
         expect((await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`])).code).toBe(0);
-      await c.kill(leader);
-      await c.kill(other);
+      for (const m of minority) await c.kill(m);
       await waitForLeader(c);
       for (let i = 20; i < 40; i++) {
         const r = await etcdctl(c.endpoints(), ["put", `f-${i}`, `${i}`]);
         expect(r.code, r.stderr).toBe(0);
       }
-      await c.start(leader);
-      await c.start(other);
+      for (const m of minority) await c.start(m);
       await settle(c);
       for (const m of c.members) expect((await dump(m.endpoint, "f-")).size).toBe(40);
       expect((await hashes(c)).size).toBe(1);
-    }, 90_000);
-  },
-);
+    },
+    90_000,
+  );
+});
