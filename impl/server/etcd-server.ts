@@ -30,6 +30,7 @@ import {
   type ResponseHeader,
 } from "./pb.js";
 import { WatchStream } from "./watch-stream.js";
+import { realLoopEnv, type LoopEnv } from "./loop-env.js";
 
 export const SERVER_VERSION = "3.4.0-gauntlet";
 export const CLUSTER_VERSION = "3.4.0";
@@ -57,6 +58,8 @@ export interface EtcdServerOptions {
   raftTerm?: () => number;
   /** Cluster mode: only the leader expires leases. */
   isLeader?: () => boolean;
+  /** Timers and deferral (default: the real ones; the whole-server simulation injects its own). */
+  env?: LoopEnv;
 }
 
 export class EtcdServer implements Core {
@@ -80,7 +83,8 @@ export class EtcdServer implements Core {
   /** store watcher id → the stream that owns it. */
   private readonly watchers = new Map<number, WatchStream>();
   private pumpScheduled = false;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: (() => void)[] = [];
+  private readonly env: LoopEnv;
   /** dbSize model: bytes of the last snapshot (or of the state at start) ... */
   private baseBytes: number;
   /** ... plus WAL bytes written since then (WalStats.bytes at that moment). */
@@ -99,7 +103,8 @@ export class EtcdServer implements Core {
     this.clusterId = o.clusterId;
     this.clusterIdLong = Long.fromString(o.clusterId.toString(), true);
     this.memberIdLong = Long.fromString(o.memberId.toString(), true);
-    this.now = o.now ?? (() => performance.now());
+    this.env = o.env ?? realLoopEnv;
+    this.now = o.now ?? (o.env ? () => o.env!.now() : () => performance.now());
     this.maxRequestBytes = o.config.maxRequestBytes;
     this.baseBytes = o.initialDbBytes ?? 0;
     this.walBytesAtBase = o.storage.stats().bytes;
@@ -163,14 +168,12 @@ export class EtcdServer implements Core {
 
   /** Starts the lease expiry timer (every 500 ms). */
   start(): void {
-    const leaseTimer = setInterval(() => this.expireLeases(), 500);
-    leaseTimer.unref();
-    this.timers.push(leaseTimer);
+    this.timers.push(this.env.every(500, () => this.expireLeases(), true));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const cancel of this.timers) cancel();
     this.timers = [];
     for (const ws of new Set(this.watchers.values())) ws.close();
   }
@@ -569,7 +572,7 @@ export class EtcdServer implements Core {
     this.metrics.watchers = this.watchers.size;
     if (this.store.hasPendingWatch()) {
       this.pumpScheduled = true;
-      setImmediate(() => this.pump());
+      this.env.defer(() => this.pump());
     }
   }
 }

@@ -19,7 +19,6 @@
  * time fails with `etcdserver: request timed out` (indeterminate, as etcd's). Linearizable
  * reads: one ReadIndex per batch of reads, served once applied ≥ the read index.
  */
-import { randomInt } from "node:crypto";
 import type { ConfState, Entry, Message, ReadState, RawNode, Snapshot, SoftState } from "../../raft/index.js";
 import { ConfChangeType, EntryType, Role, decodeConfChange, isEmptySnapshot } from "../../raft/index.js";
 import type { ConfChange } from "../../raft/index.js";
@@ -33,6 +32,7 @@ import type { Logger } from "../log.js";
 import { Members, decodeSnapshotData, encodeSnapshotData, type MemberInfo } from "./members.js";
 import type { PeerTransport } from "./transport.js";
 import { unsafe } from "../unsafe.js";
+import { realLoopEnv, type LoopEnv } from "../loop-env.js";
 
 const KIND_COMMAND = 1;
 const KIND_MEMBERS = 2;
@@ -55,8 +55,8 @@ interface ReadBatch {
 
 export interface RaftLoopOptions {
   node: RawNode;
-  storage: RaftDiskStorage;
-  transport: PeerTransport;
+  storage: RaftLoopStorage;
+  transport: RaftLoopTransport;
   members: Members;
   self: MemberInfo;
   store: MvccStore;
@@ -69,7 +69,14 @@ export interface RaftLoopOptions {
   now: () => number;
   onRemoved: () => void;
   onFatal: (err: unknown) => void;
+  /** Clock, timers, deferral and randomness (default: the real ones; the simulation injects its own). */
+  env?: LoopEnv;
 }
+
+/** What RaftLoop needs of its durable storage (RaftDiskStorage; a simulated disk in cluster/sim). */
+export type RaftLoopStorage = Pick<RaftDiskStorage, "save" | "createSnapshot">;
+/** What RaftLoop needs of the peer transport (PeerTransport; a simulated network in cluster/sim). */
+export type RaftLoopTransport = Pick<PeerTransport, "send" | "addPeer" | "removePeer" | "sendSide">;
 
 export type MemberOp =
   | { op: "publish"; id: string; name: string; clientURLs: string[] }
@@ -81,11 +88,12 @@ export class RaftLoop extends ApplyLoop {
   private appliedIdx: number;
   private snapIdx: number;
   private readonly waiters = new Map<number, Waiter>();
-  private readonly salt = randomInt(1, 1 << 20) * 2 ** 32;
+  private readonly env: LoopEnv;
+  private readonly salt: number;
   private counter = 0;
   private running = false;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private readQueue: ReadBatch["waiters"] = [];
   private readScheduled = false;
   private readonly readBatches = new Map<number, ReadBatch>();
@@ -106,6 +114,8 @@ export class RaftLoop extends ApplyLoop {
     this.applyCmd = apply;
     this.appliedIdx = o.applied;
     this.snapIdx = o.snapshotIndex;
+    this.env = o.env ?? realLoopEnv;
+    this.salt = this.env.randomInt(1, 1 << 20) * 2 ** 32;
   }
 
   override get appliedIndex(): number {
@@ -117,13 +127,13 @@ export class RaftLoop extends ApplyLoop {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.onTick(), this.o.heartbeatMs);
+    this.stopTimer = this.env.every(this.o.heartbeatMs, () => this.onTick());
     this.schedule();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTimer?.();
     for (const w of this.waiters.values()) w.reject(Errors.stopped());
     this.waiters.clear();
     for (const b of [...this.readBatches.values(), ...this.readWaiting])
@@ -156,7 +166,7 @@ export class RaftLoop extends ApplyLoop {
   private onTick(): void {
     if (this.stopped) return;
     this.o.node.tick();
-    const now = performance.now();
+    const now = this.env.now();
     for (const [req, w] of this.waiters) {
       if (now > w.deadline) {
         this.waiters.delete(req);
@@ -227,14 +237,14 @@ export class RaftLoop extends ApplyLoop {
   }
 
   private noLeaderDeadline(): number {
-    return performance.now() + 3 * this.o.electionMs + 1000;
+    return this.env.now() + 3 * this.o.electionMs + 1000;
   }
 
   private tryPropose(w: Waiter): void {
     const r = w.cc ? this.o.node.proposeConfChange(w.cc) : this.o.node.propose(w.data!);
     if (r === "ok") {
       w.proposed = true;
-      w.deadline = performance.now() + 5000 + 2 * this.o.electionMs;
+      w.deadline = this.env.now() + 5000 + 2 * this.o.electionMs;
       this.schedule();
     }
   }
@@ -247,7 +257,7 @@ export class RaftLoop extends ApplyLoop {
       this.readQueue.push({ resolve, reject });
       if (!this.readScheduled) {
         this.readScheduled = true;
-        setImmediate(() => {
+        this.env.defer(() => {
           this.readScheduled = false;
           const waiters = this.readQueue;
           this.readQueue = [];
@@ -255,7 +265,7 @@ export class RaftLoop extends ApplyLoop {
           this.sendRead({
             waiters,
             sentAt: 0,
-            deadline: performance.now() + 5000 + 2 * this.o.electionMs,
+            deadline: this.env.now() + 5000 + 2 * this.o.electionMs,
             index: 0,
           });
         });
@@ -267,7 +277,7 @@ export class RaftLoop extends ApplyLoop {
     const ctx = this.nextReq();
     const bytes = Buffer.allocUnsafe(8);
     bytes.writeDoubleLE(ctx, 0);
-    b.sentAt = performance.now();
+    b.sentAt = this.env.now();
     this.readBatches.set(ctx, b);
     // "dropped" (no leader yet): the tick retries it after an election timeout.
     this.o.node.readIndex(bytes);
@@ -299,7 +309,7 @@ export class RaftLoop extends ApplyLoop {
   schedule(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    setImmediate(() => {
+    this.env.defer(() => {
       this.run().then(
         () => {},
         (err: unknown) => this.o.onFatal(err),
@@ -456,9 +466,9 @@ export class RaftLoop extends ApplyLoop {
         // The removed member may never see this entry committed: tell it, then hang up.
         this.o.transport.sendSide(cc.nodeId, this.o.self.raftId, { t: "removed" });
         const id = cc.nodeId;
-        setTimeout(() => {
+        this.env.after(1000, () => {
           if (!this.o.members.get(id)) this.o.transport.removePeer(id);
-        }, 1000).unref();
+        });
       }
       this.o.log.info("raft: member removed", { raftId: cc.nodeId });
       if (cc.nodeId === this.o.self.raftId) {
