@@ -6,6 +6,8 @@
  * keep-alives wired to Raft.
  */
 import { randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Server as NetServer } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import protobuf from "protobufjs";
@@ -24,6 +26,7 @@ import type { Member } from "../pb.js";
 import type { RunningServer } from "../server.js";
 import type { StreamCall } from "../stream-call.js";
 import { Members, decodeSnapshotData, raftIdOf, type MemberInfo } from "./members.js";
+import { getClusterFromPeers } from "./join.js";
 import { RaftLoop } from "./raft-loop.js";
 import { PeerTransport } from "./transport.js";
 
@@ -39,6 +42,9 @@ export function isClusterConfig(config: ServerConfig): boolean {
   );
 }
 
+/** How long a joining member keeps asking the members in --initial-cluster for the cluster. */
+const JOIN_DEADLINE_MS = 5000;
+
 type SideMsg =
   | { t: "ka"; req: number; id: number; query?: boolean }
   | { t: "kar"; req: number; ttl: number; err?: string }
@@ -52,13 +58,33 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     const id = deriveMemberId(urls, token);
     members.set({ id, raftId: raftIdOf(id), name, peerURLs: urls, clientURLs: [], isLearner: false });
   }
-  const selfId = deriveMemberId(config.initialCluster.get(config.name)!, token);
-  const cid = deriveClusterId(members.list().map((m) => m.id));
-  const self: MemberInfo = {
-    ...members.byId(selfId)!,
-    clientURLs: config.advertiseClientUrls,
-  };
-  members.set({ ...self });
+  const selfPeerURLs = config.initialCluster.get(config.name)!;
+  let selfId = deriveMemberId(selfPeerURLs, token);
+  let cid = deriveClusterId(members.list().map((m) => m.id));
+  const fresh = !existsSync(join(config.dataDir, "member", "wal"));
+  if (fresh && config.initialClusterState === "existing") {
+    // As etcd's GetClusterFromRemotePeers: the cluster ID and member IDs come from the running
+    // members, not from this member's --initial-cluster (join.ts).
+    const others = members
+      .list()
+      .filter((m) => m.id !== selfId)
+      .flatMap((m) => m.peerURLs);
+    const { cluster, self: me } = await getClusterFromPeers(
+      others,
+      selfPeerURLs,
+      JOIN_DEADLINE_MS,
+      (msg, f) => log.info(msg, f),
+    );
+    cid = cluster.clusterId;
+    selfId = BigInt(`0x${me.id}`);
+    members.replaceAll(cluster.members);
+    log.info("joining an existing cluster", {
+      clusterID: hexId(cid),
+      memberID: hexId(selfId),
+      from: cluster.from,
+      members: cluster.members.length,
+    });
+  }
 
   const snapshotCount = Math.max(1, config.snapshotCount);
   const { storage, recovered } = await RaftDiskStorage.open({
@@ -71,6 +97,27 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     onSync: (ms) => metrics.fsync.observe(ms / 1000),
     io: process.env.GAUNTLET_WAL_IO === "async" ? "async" : "sync",
   });
+  if (!recovered.fresh) {
+    // A restart: the IDs this member was created with (a joined member's came from the cluster)
+    // are in its WAL's metadata; --initial-cluster is not consulted for them again.
+    const meta = parseMetadata(recovered.metadata);
+    if (meta.clusterId) cid = BigInt(`0x${meta.clusterId}`);
+    if (meta.memberId && BigInt(`0x${meta.memberId}`) !== selfId) {
+      members.remove(raftIdOf(selfId));
+      selfId = BigInt(`0x${meta.memberId}`);
+    }
+  }
+  const self: MemberInfo = {
+    ...(members.byId(selfId) ?? {
+      id: selfId,
+      raftId: raftIdOf(selfId),
+      peerURLs: selfPeerURLs,
+      isLearner: false,
+    }),
+    name: config.name,
+    clientURLs: config.advertiseClientUrls,
+  };
+  members.set({ ...self });
   const minLeaseTtl = Math.ceil(
     (Math.floor((3 * Math.max(1, Math.floor(config.electionTimeout / config.heartbeatInterval))) / 2) *
       config.heartbeatInterval) /
@@ -105,6 +152,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     onSide: (from, body) => onSide(from, body as SideMsg),
     onUnreachable: (id) => loop.reportUnreachable(id),
     onSnapshot: (id, ok) => loop.reportSnapshot(id, ok),
+    clusterInfo: () => ({ clusterId: hexId(cid), members: members.toJSON() }),
     log: (msg, fields) => log.debug(msg, fields),
   });
   const peerUrl = config.listenPeerUrls[0]!;
@@ -466,4 +514,16 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     role: Role.Follower,
   });
   return { core, metrics, clientAddresses, close: () => closeAll() };
+}
+
+/** The WAL metadata written at creation: `{ memberId, clusterId, name }` (hex IDs); {} if unreadable. */
+function parseMetadata(bytes: Uint8Array): { memberId?: string; clusterId?: string } {
+  try {
+    const o = JSON.parse(Buffer.from(bytes).toString("utf8")) as { memberId?: unknown; clusterId?: unknown };
+    const hex = (v: unknown): string | undefined =>
+      typeof v === "string" && /^[0-9a-f]{1,16}$/.test(v) ? v : undefined;
+    return { memberId: hex(o.memberId), clusterId: hex(o.clusterId) };
+  } catch {
+    return {};
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * The peer transport: raw TCP on --listen-peer-urls, one outbound connection per peer, a
  * stream of length-prefixed frames `[u32 length][u8 kind][payload]` (kind 0: a Raft message in
- * codec.ts's encoding; kind 1: a JSON side message, e.g. a forwarded lease keep-alive).
+ * codec.ts's encoding; kind 1: a JSON side message, e.g. a forwarded lease keep-alive; kind 2:
+ * "what is the cluster?" from a member joining with `--initial-cluster-state existing`, answered
+ * on the same connection with kind 3, JSON `{ clusterId, members }` — see join.ts).
  *
  * - Batching: messages queued during one event-loop turn go out in one socket write.
  * - Bounded: each peer has its own queue (MAX_QUEUE frames); when it is full, or the peer is not
@@ -25,7 +27,21 @@ export interface TransportHandlers {
   onSide(from: number, body: unknown): void;
   onUnreachable(id: number): void;
   onSnapshot(id: number, ok: boolean): void;
+  /** The answer to a joining member's cluster query (kind 2): JSON-able; none: not answered. */
+  clusterInfo?: () => unknown;
   log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export const FRAME_CLUSTER_QUERY = 2;
+export const FRAME_CLUSTER_INFO = 3;
+
+/** One frame: `[u32 length][u8 kind][payload]`. */
+export function frame(kind: number, payload: Uint8Array): Buffer {
+  const buf = Buffer.allocUnsafe(5 + payload.byteLength);
+  buf.writeUInt32LE(1 + payload.byteLength, 0);
+  buf[4] = kind;
+  buf.set(payload, 5);
+  return buf;
 }
 
 class Peer {
@@ -181,6 +197,8 @@ export class PeerTransport {
           else if (kind === 1) {
             const o = JSON.parse(body.toString("utf8")) as { from: number; body: unknown };
             this.h.onSide(o.from, o.body);
+          } else if (kind === FRAME_CLUSTER_QUERY && this.h.clusterInfo) {
+            sock.write(frame(FRAME_CLUSTER_INFO, Buffer.from(JSON.stringify(this.h.clusterInfo()))));
           }
         } catch (err) {
           this.h.log("dropping a malformed peer frame", { error: (err as Error).message });
