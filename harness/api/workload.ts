@@ -55,8 +55,13 @@ export interface NemesisPackage<G = unknown> {
   readonly needs: readonly CapabilityName[];
   nemesis: Nemesis;
   generator: G;
-  /** Ops that undo everything (heal, resume, restart) before the final reads. */
+  /** Ops that undo everything (heal, resume, restart) before the final reads (run one at a time). */
   finalGenerator?: G;
+  /**
+   * How many of its ops may be in flight at once (default 1): a combined nemesis runs one per
+   * fault family, its generator keeping each family's own ops in sequence.
+   */
+  readonly concurrency?: number;
   /** The fault active now, for the live progress line (e.g. "partition majorities-ring"). */
   active?(): string | undefined;
 }

@@ -9,7 +9,7 @@
  * completion; `null` with nothing in flight ends the run. At the time limit or on abort no new op
  * starts, and the run ends once every in-flight op has completed (workers carry deadlines).
  *
- * Invariants: a thread has at most one op in flight; event indices are consecutive; a process
+ * Invariants: a thread has at most one op in flight (the nemesis thread: `nemesisSlots`, default 1); event indices are consecutive; a process
  * that got an `info` never appears again (ARCHITECTURE.md, "History"). Every event goes to
  * `sink` synchronously, in index order.
  */
@@ -71,6 +71,9 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
     threadOf.set(p, t);
   });
   const free = new Set<ThreadId>(threads);
+  // The nemesis thread may carry up to `nemesisSlots` ops at once; it is free while fewer are in flight.
+  const nemesisSlots = Math.max(1, Math.floor(opts.nemesisSlots ?? 1));
+  let nemesisBusy = 0;
   let freeList: ThreadId[] = threads.slice();
   let freeDirty = false;
   const freeThreads = (): ThreadId[] => {
@@ -138,6 +141,7 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
 
   const complete = (a: Arrival): void => {
     const now = clock.now();
+    if (a.thread === "nemesis") nemesisBusy--;
     free.add(a.thread);
     freeDirty = true;
     inFlight--;
@@ -244,7 +248,7 @@ export async function interpret(opts: InterpreterOptions): Promise<InterpreterRe
         await waitNext(until);
         continue;
       }
-      free.delete(thread);
+      if (thread !== "nemesis" || ++nemesisBusy >= nemesisSlots) free.delete(thread);
       freeDirty = true;
       inFlight++;
       if (op.type === "sleep") {

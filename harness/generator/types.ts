@@ -133,6 +133,12 @@ export interface InterpreterOptions {
   workers: readonly Worker[];
   /** The nemesis worker (thread "nemesis"), if any. */
   nemesis?: Worker;
+  /**
+   * How many nemesis ops may be in flight at once (default 1). With more, the nemesis thread
+   * stays free while fewer are in flight, so the generator must itself keep ops that must not
+   * overlap apart (nemesis/common/schedule.ts: each fault family waits for its own previous op).
+   */
+  nemesisSlots?: number;
   clock: Clock;
   sink: Sink;
   /** Seed of ctx.random. Default 0. */

@@ -191,6 +191,7 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
         ),
         workers,
         nemesis: cfg.nemesis ? nemesisWorker(cfg.nemesis.nemesis) : undefined,
+        nemesisSlots: cfg.nemesis?.concurrency,
         clock,
         sink: rec.sink,
         seed,
@@ -205,7 +206,8 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
       `main phase ended (${main.stopped}) at ${(clock.now() / 1e9).toFixed(1)} s: ${rec.ok} ok, ${rec.fail} fail, ${rec.info} info`,
     );
 
-    // 3. Stop faults and heal: the nemesis's own final ops, then every capability undone.
+    // 3. Stop faults and heal (every fault op in flight has completed: the main phase waited for
+    // them): the nemesis's own final ops one at a time, then every capability undone.
     let next = { index: main.nextIndex, processes: main.processes };
     if (cfg.nemesis?.finalGenerator) {
       const r = await interpret({

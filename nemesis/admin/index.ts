@@ -10,7 +10,7 @@ import { seededRandom } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
 import { errMsg, type FamilyOptions } from "../common/options.js";
 import { schedule } from "../common/schedule.js";
-import type { SharedState } from "../common/targeted.js";
+import { sharedState, type SharedState } from "../common/targeted.js";
 
 class AdminNemesis implements Nemesis {
   private cluster: Cluster | undefined;
@@ -52,7 +52,7 @@ class AdminNemesis implements Nemesis {
 
 export function adminPackage(
   o: FamilyOptions,
-  shared: SharedState = { removed: new Set() },
+  shared: SharedState = sharedState(),
 ): NemesisPackage<Generator> {
   return {
     name: "admin",

@@ -1,8 +1,10 @@
 /**
  * Composes fault families into one nemesis package (`--nemesis kill,partition,...` or `all`):
- * the families' schedules run side by side on the nemesis thread (`any`), so faults of
- * different families overlap; the mean time between fault starts across all families is
- * `intervalS`. Ops go to their family by name (`start-<family>` / `stop-<family>`, admin's
+ * the families' schedules run side by side (`any`), each family's ops one at a time but the
+ * families concurrently (`concurrency` = one nemesis slot per family), so faults of different
+ * families overlap and a slow op of one family (a member remove, a restart, a disk fill) holds
+ * up no other family; ops on the same member are serialized by per-member locks (NodeLocks in
+ * the shared state). The mean time between fault starts across all families is `intervalS`. Ops go to their family by name (`start-<family>` / `stop-<family>`, admin's
  * `compact` / `defragment`). The final generator undoes every family's fault, and teardown
  * undoes whatever is left (also on Ctrl-C).
  */
@@ -16,7 +18,7 @@ import type { Generator } from "../../harness/generator/types.js";
 import { adminPackage } from "../admin/index.js";
 import { clockPackage } from "../clock/index.js";
 import type { ClusterQueries } from "../common/options.js";
-import type { SharedState } from "../common/targeted.js";
+import { sharedState } from "../common/targeted.js";
 import { diskPackage } from "../disk/index.js";
 import { killPackage } from "../kill/index.js";
 import { memberPackage } from "../member/index.js";
@@ -72,7 +74,7 @@ export function validateCombined(
 export function combinedPackage(o: CombinedOptions): NemesisPackage<Generator> {
   validateCombined(o);
   const k = o.families.length;
-  const shared: SharedState = { removed: new Set() };
+  const shared = sharedState();
   const pkgs = o.families.map((f, i) => {
     const fo = {
       seed: familySeed(o.seed, i),
@@ -109,7 +111,7 @@ export function combinedPackage(o: CombinedOptions): NemesisPackage<Generator> {
     invoke: async (op: Invocation): Promise<Completion> => {
       const p = byOp(op.f);
       if (!p) return { type: "fail", error: `no nemesis family handles ${op.f}` };
-      return p.nemesis.invoke(op);
+      return { family: p.name, ...(await p.nemesis.invoke(op)) };
     },
     teardown: async () => {
       // In FAMILIES order: heal, restart, resume, ... first, so that a removed member can be
@@ -124,6 +126,7 @@ export function combinedPackage(o: CombinedOptions): NemesisPackage<Generator> {
     needs,
     nemesis,
     generator: any(...pkgs.map((p) => p.generator)),
+    concurrency: pkgs.length,
     finalGenerator: seq(...finals),
     active: () => {
       const a = pkgs.map((p) => p.active?.()).filter((x): x is string => x !== undefined);

@@ -1,16 +1,19 @@
 /**
  * The time schedule of one fault family, as a pure generator for the nemesis thread:
  * `start-<family>` at a random time, `stop-<family>` some seconds later, then again after a
- * random gap, until the run's time limit. Ops carry their due time (not `sleep` ops), so the
- * schedules of several families combined with `any()` interleave on the one nemesis thread and
- * their faults overlap. Instant families (admin) emit single ops at exponential gaps.
+ * random gap, until the run's time limit. Ops carry their due time (not `sleep` ops; also
+ * recorded as `due`, ns, with `family`), so the schedules of several families combined with
+ * `any()` interleave and their faults overlap. A family runs one op at a time: its next op waits
+ * ("pending") until its own op in flight has completed, and only that; with several nemesis
+ * slots (the interpreter's `nemesisSlots`, one per family) a slow op of one family holds up no
+ * other family. Instant families (admin) emit single ops at exponential gaps.
  *
  * Randomness comes from a seeded stream whose state is part of the generator value
  * (`randomFromState`), so asking `op()` twice gives the same op and a run replays from its seed.
  */
 import { fillIn } from "../../harness/generator/context.js";
 import { randomFromState, seededRandom, type Random } from "../../harness/generator/random.js";
-import type { Context, Generator, OpResult } from "../../harness/generator/types.js";
+import type { Context, Event, Generator, OpResult } from "../../harness/generator/types.js";
 
 type RandomState = [number, number, number, number];
 
@@ -34,10 +37,13 @@ class Schedule implements Generator {
     readonly rs: RandomState,
     readonly phase: "start" | "stop",
     readonly at: number | undefined,
+    /** The f of this family's op in flight (invoked, not yet completed), if any. */
+    readonly busy: string | undefined = undefined,
   ) {}
 
   op(ctx: Context): OpResult {
     if (!ctx.threads.includes("nemesis")) return null;
+    if (this.busy !== undefined) return "pending";
     const r = randomFromState(this.rs);
     // The first fault comes within the first period after the run's start (uniform), so short
     // runs see faults too. Absolute, so that asking again later gives the same op.
@@ -60,13 +66,21 @@ class Schedule implements Generator {
       );
       next = new Schedule(this.o, r.state(), "start", at + gap);
     }
-    const op = fillIn({ ...spec, process: ctx.processOf.get("nemesis"), time: Math.round(at) }, ctx);
+    const due = Math.round(at);
+    const op = fillIn(
+      { ...spec, family: this.o.family, due, process: ctx.processOf.get("nemesis"), time: due },
+      ctx,
+    );
     if (!op) return "pending";
     return { op, next };
   }
 
-  update(): Generator {
-    return this;
+  update(_ctx: Context, e: Event): Generator {
+    if (e.process !== "nemesis") return this;
+    if (e.type === "invoke")
+      return e.family === this.o.family ? new Schedule(this.o, this.rs, this.phase, this.at, e.f) : this;
+    // A family's op names are its own (start-/stop-<family>, admin's compact/defragment).
+    return e.f === this.busy ? new Schedule(this.o, this.rs, this.phase, this.at, undefined) : this;
   }
 }
 
@@ -74,13 +88,18 @@ export function schedule(o: ScheduleOptions): Generator {
   return new Schedule(o, seededRandom(o.seed).state(), "start", undefined);
 }
 
-/** `{ f }` ops once each, in order, on the nemesis thread (final generators: undo everything). */
+/**
+ * `{ f }` ops once each, in order, on the nemesis thread (final generators: undo everything);
+ * run them with one nemesis slot, so that each waits for the one before.
+ */
 export function finalOps(fs: readonly string[]): Generator {
   class Final implements Generator {
     constructor(readonly i: number) {}
     op(ctx: Context): OpResult {
       if (this.i >= fs.length) return null;
-      const op = fillIn({ f: fs[this.i]!, process: ctx.processOf.get("nemesis") }, ctx);
+      const f = fs[this.i]!;
+      const family = /^(?:start|stop)-(.+)$/.exec(f)?.[1];
+      const op = fillIn({ f, ...(family ? { family } : {}), process: ctx.processOf.get("nemesis") }, ctx);
       return op ? { op, next: new Final(this.i + 1) } : "pending";
     }
     update(): Generator {

@@ -3,7 +3,9 @@
  * (kill, pause, disk, clock): `start-<family>` with `{ target }` (one, minority, majority, all,
  * leader) picks the members at invoke time — the completion's value lists them — and applies
  * the fault to each; `stop-<family>` undoes it on exactly those. Members that the `member`
- * family has removed are left alone (shared set).
+ * family has removed are left alone (shared set). Both hold the targets' locks (NodeLocks)
+ * while they act, so families running concurrently never act on one member at once; a start
+ * re-checks, once it holds them, that its targets were not removed meanwhile.
  */
 import type { CapabilityName } from "../../harness/api/capabilities.js";
 import type { Cluster } from "../../harness/api/cluster.js";
@@ -11,12 +13,21 @@ import type { Completion, Invocation } from "../../harness/api/operation.js";
 import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
 import { seededRandom, type Random } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
+import { NodeLocks } from "./locks.js";
 import { errMsg, pickTargets, TARGETS, type FamilyOptions, type Target } from "./options.js";
 import { finalOps, schedule } from "./schedule.js";
 
-/** Members out of play for targeted faults (removed by the member family), shared by a combined run. */
+/** What the families of one run share: members out of play, members kept down, member locks. */
 export interface SharedState {
+  /** Members removed by the member family: other families leave them alone. */
   removed: Set<string>;
+  /** Members the kill family keeps down until its stop-kill (the disk family must not restart them). */
+  killed: Set<string>;
+  locks: NodeLocks;
+}
+
+export function sharedState(): SharedState {
+  return { removed: new Set(), killed: new Set(), locks: new NodeLocks() };
 }
 
 export interface TargetedSpec {
@@ -26,8 +37,8 @@ export interface TargetedSpec {
   targets?: readonly Target[];
   /** Extra random choices of a start op (e.g. a clock offset), added to its value. */
   extra?(r: Random): Record<string, unknown>;
-  apply(cluster: Cluster, node: string, value: Record<string, unknown>): Promise<void>;
-  undo(cluster: Cluster, node: string): Promise<void>;
+  apply(cluster: Cluster, node: string, value: Record<string, unknown>, shared: SharedState): Promise<void>;
+  undo(cluster: Cluster, node: string, shared: SharedState): Promise<void>;
 }
 
 class TargetedNemesis implements Nemesis {
@@ -53,7 +64,7 @@ class TargetedNemesis implements Nemesis {
   async invoke(op: Invocation): Promise<Completion> {
     const c = this.cluster;
     if (!c) return { type: "fail", error: "nemesis not set up" };
-    if (op.f === `stop-${this.s.family}`) return this.stop();
+    if (op.f === `stop-${this.s.family}`) return this.shared.locks.with(this.hit, op.f, () => this.stop());
     if (op.f !== `start-${this.s.family}`) return { type: "fail", error: `unknown op ${op.f}` };
     const v = op.value as { target: Target; pick: number } & Record<string, unknown>;
     const live = c.nodes.filter((n) => !this.shared.removed.has(n));
@@ -68,20 +79,27 @@ class TargetedNemesis implements Nemesis {
       targets = pickTargets(live, v.target, seededRandom(v.pick));
     }
     const { pick: _pick, ...rest } = v;
-    const value = { ...rest, shape: v.target, targets };
-    this.label = `${this.s.family} ${v.target} ${targets.join(",")}`;
-    const errors: string[] = [];
-    for (const n of targets) {
-      try {
-        await this.s.apply(c, n, value);
-        this.hit.push(n);
-      } catch (err) {
-        errors.push(`${n}: ${errMsg(err)}`);
+    return this.shared.locks.with(targets, op.f, async (): Promise<Completion> => {
+      // Removed by the member family while this op waited for the locks: leave them alone.
+      const gone = targets.filter((n) => this.shared.removed.has(n));
+      const now = targets.filter((n) => !this.shared.removed.has(n));
+      const value = { ...rest, shape: v.target, targets: now };
+      if (now.length === 0)
+        return { type: "fail", value, error: `${gone.join(",")} removed meanwhile: nothing done` };
+      this.label = `${this.s.family} ${v.target} ${now.join(",")}`;
+      const errors: string[] = [];
+      for (const n of now) {
+        try {
+          await this.s.apply(c, n, value, this.shared);
+          this.hit.push(n);
+        } catch (err) {
+          errors.push(`${n}: ${errMsg(err)}`);
+        }
       }
-    }
-    if (errors.length === 0) return { type: "ok", value };
-    // Partly applied: unknown outcome, the window stays open until stop.
-    return { type: this.hit.length ? "info" : "fail", value, error: errors.join("; ") };
+      if (errors.length === 0) return { type: "ok", value };
+      // Partly applied: unknown outcome, the window stays open until stop.
+      return { type: this.hit.length ? "info" : "fail", value, error: errors.join("; ") };
+    });
   }
 
   private async stop(): Promise<Completion> {
@@ -90,7 +108,7 @@ class TargetedNemesis implements Nemesis {
     const undone: string[] = [];
     for (const n of [...new Set(this.hit)]) {
       try {
-        await this.s.undo(c, n);
+        await this.s.undo(c, n, this.shared);
         undone.push(n);
       } catch (err) {
         errors.push(`${n}: ${errMsg(err)}`);
@@ -111,7 +129,7 @@ class TargetedNemesis implements Nemesis {
 export function targetedPackage(
   s: TargetedSpec,
   o: FamilyOptions,
-  shared: SharedState = { removed: new Set() },
+  shared: SharedState = sharedState(),
 ): NemesisPackage<Generator> {
   const targets = s.targets ?? TARGETS;
   const nemesis = new TargetedNemesis(s, o, shared);

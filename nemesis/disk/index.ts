@@ -20,12 +20,12 @@ export function diskPackage(
       needs: ["disk"],
       targets: targets ?? ["one", "minority", "majority", "all"],
       apply: (c, n) => c.capabilities.disk!.fill(n),
-      undo: async (c, n) => {
+      undo: async (c, n, sh) => {
         await c.capabilities.disk!.free(n);
         // A server may exit on a full disk (etcd 3.4 does: "cannot commit tx"): start it again,
-        // as an operator would once space is back.
+        // as an operator would once space is back — unless the kill family keeps it down.
         const k = c.capabilities.killable;
-        if (k && !k.isRunning(n)) await k.start(n);
+        if (k && !k.isRunning(n) && !sh.killed.has(n) && !sh.removed.has(n)) await k.start(n);
       },
     },
     o,

@@ -17,8 +17,14 @@ export function killPackage(
       family: "kill",
       needs: ["killable"],
       targets,
-      apply: (c, n) => c.capabilities.killable!.kill(n),
-      undo: (c, n) => c.capabilities.killable!.start(n),
+      apply: async (c, n, _v, sh) => {
+        sh.killed.add(n);
+        await c.capabilities.killable!.kill(n);
+      },
+      undo: async (c, n, sh) => {
+        await c.capabilities.killable!.start(n);
+        sh.killed.delete(n);
+      },
     },
     o,
     shared,

@@ -3,7 +3,9 @@
  * (Members.remove: MemberRemove, then its process is stopped); `stop-member` wipes its data
  * and adds it back as a new member (`--initial-cluster-state existing`). One member out at a
  * time, so the cluster never drops below a majority of its original size; needs ≥ 3 members.
- * Removed members are shared with the other families, which then leave them alone.
+ * Removed members are shared with the other families, which then leave them alone. Both ops
+ * hold the member's lock (NodeLocks) while they act; a remove re-checks, once it holds it, that
+ * every member is still running and unpaused.
  */
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Completion, Invocation } from "../../harness/api/operation.js";
@@ -12,7 +14,7 @@ import { seededRandom } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
 import { errMsg, type FamilyOptions } from "../common/options.js";
 import { finalOps, schedule } from "../common/schedule.js";
-import type { SharedState } from "../common/targeted.js";
+import { sharedState, type SharedState } from "../common/targeted.js";
 
 export function validateMember(n: number): void {
   if (n < 3)
@@ -41,48 +43,60 @@ class MemberNemesis implements Nemesis {
     if (op.f === "stop-member") {
       const n = this.out;
       if (!n) return { type: "ok", value: { targets: [] } };
-      try {
-        await m.add(n);
-      } catch (err) {
-        return { type: "info", value: { targets: [n] }, error: errMsg(err) };
-      }
-      this.out = undefined;
-      this.shared.removed.delete(n);
-      return { type: "ok", value: { targets: [n] } };
+      return this.shared.locks.with([n], op.f, () => this.addBack(n));
     }
     if (op.f !== "start-member") return { type: "fail", error: `unknown op ${op.f}` };
     const k = c.capabilities.killable;
     const p = c.capabilities.pausable;
-    const candidates = c.nodes.filter((n) => (k ? k.isRunning(n) : true) && !(p?.isPaused(n) ?? false));
-    if (candidates.length < c.nodes.length)
-      return {
-        type: "fail",
-        value: { shape: "remove" },
-        error: "not every member is running: nothing removed",
-      };
+    const up = () => c.nodes.filter((n) => (k ? k.isRunning(n) : true) && !(p?.isPaused(n) ?? false));
+    const notUp = {
+      type: "fail",
+      value: { shape: "remove" },
+      error: "not every member is running: nothing removed",
+    } as const;
+    const candidates = up();
+    if (candidates.length < c.nodes.length) return notUp;
     const pick = (op.value as { pick: number }).pick;
     const n = candidates[seededRandom(pick).int(candidates.length)]!;
     const value = { shape: "remove", targets: [n] };
+    // Out of the other families' way from now on (they re-check once they hold its lock).
     this.shared.removed.add(n);
-    try {
-      await m.remove(n);
-    } catch (err) {
-      // Unknown whether the cluster removed it; keep it out of the other families' way until stop.
+    return this.shared.locks.with([n], op.f, async (): Promise<Completion> => {
+      if (up().length < c.nodes.length) {
+        this.shared.removed.delete(n);
+        return notUp;
+      }
+      try {
+        await m.remove(n);
+      } catch (err) {
+        // Unknown whether the cluster removed it; keep it out of the other families' way until stop.
+        this.out = n;
+        return { type: "info", value, error: errMsg(err) };
+      }
       this.out = n;
-      return { type: "info", value, error: errMsg(err) };
+      return { type: "ok", value };
+    });
+  }
+
+  private async addBack(n: string): Promise<Completion> {
+    try {
+      await this.cluster!.capabilities.members!.add(n);
+    } catch (err) {
+      return { type: "info", value: { targets: [n] }, error: errMsg(err) };
     }
-    this.out = n;
-    return { type: "ok", value };
+    this.out = undefined;
+    this.shared.removed.delete(n);
+    return { type: "ok", value: { targets: [n] } };
   }
 
   async teardown(): Promise<void> {
-    await this.invoke({ f: "stop-member" }).catch(() => {});
+    if (this.out) await this.addBack(this.out).catch(() => {});
   }
 }
 
 export function memberPackage(
   o: FamilyOptions & { nodeCount: number },
-  shared: SharedState = { removed: new Set() },
+  shared: SharedState = sharedState(),
 ): NemesisPackage<Generator> {
   validateMember(o.nodeCount);
   const nemesis = new MemberNemesis(shared);
