@@ -6,6 +6,11 @@
  * restore a received snapshot → apply committed entries in log order → serve reads → advance; then a snapshot every --snapshot-count applied entries
  * (and after each conf change), which compacts the log.
  *
+ * Full disk: a save that fails with NoSpaceError raises the NOSPACE alarm (`onNoSpace`) and
+ * saves THE SAME Ready again with back-off until it succeeds (saveRetrying); nothing of that
+ * Ready is acted on meanwhile and no new Ready is taken, so the member stays up, behind, and
+ * catches up once space is freed. A snapshot that fails with it is retried later.
+ *
  * Log entry data (Normal entries):  [kind u8][request id f64][body]
  *   kind 1: a write command (commands.ts encoding) → EtcdServer.apply
  *   kind 2: a member-table change (JSON: publish client URLs, update peer URLs)
@@ -24,7 +29,7 @@ import { ConfChangeType, EntryType, Role, decodeConfChange, isEmptySnapshot } fr
 import type { ConfChange } from "../../raft/index.js";
 import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
-import type { RaftDiskStorage } from "../../storage/index.js";
+import { NoSpaceError, type RaftDiskStorage, type RaftPersist } from "../../storage/index.js";
 import { ApplyLoop, type Apply } from "../apply-loop.js";
 import { decodeCommand, encodeCommand, type Command } from "../commands.js";
 import { EtcdError, Errors } from "../errors.js";
@@ -69,6 +74,8 @@ export interface RaftLoopOptions {
   now: () => number;
   onRemoved: () => void;
   onFatal: (err: unknown) => void;
+  /** A save or snapshot failed on a full disk (raise etcd's NOSPACE alarm); called on every failure. */
+  onNoSpace?: (cause: string) => void;
   /** Clock, timers, deferral and randomness (default: the real ones; the simulation injects its own). */
   env?: LoopEnv;
 }
@@ -100,6 +107,8 @@ export class RaftLoop extends ApplyLoop {
   private readWaiting: ReadBatch[] = [];
   private snapshotting = false;
   private snapshotSoon = false;
+  /** After a snapshot failed on a full disk: no new attempt before this time (env.now()). */
+  private snapshotRetryAt = 0;
   private published = false;
   private publishing = false;
   lead = 0;
@@ -332,7 +341,7 @@ export class RaftLoop extends ApplyLoop {
         const sendFirst = this.isLeader && !snap;
         if (sendFirst && rd.messages.length > 0) this.o.transport.send(rd.messages);
         if (snap || rd.entries.length > 0 || rd.hardState)
-          await this.o.storage.save({
+          await this.saveRetrying({
             snapshot: snap,
             entries: rd.entries,
             hardState: rd.hardState,
@@ -356,6 +365,40 @@ export class RaftLoop extends ApplyLoop {
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * Saves a Ready. On a full disk (NoSpaceError: the WAL cut its segment back to the last good
+   * record, `memory` is unchanged) it raises NOSPACE and saves the same Ready again, backing off
+   * from 50 ms to 1 s, until it succeeds or the loop stops. The caller acts on the Ready only
+   * after this resolves, so no follower message that depends on it leaves, nothing is applied
+   * or answered, and advance() waits. A leader's messages, sent before its write (thesis
+   * §10.2.1), carry its new entries and a commit index covering only earlier, durable Readys:
+   * whatever would depend on the new entries — a commit index past them, applying them, read
+   * states — is in a later Ready, taken only after this one is durable, however long it takes.
+   * Other errors are fatal (onFatal).
+   */
+  private async saveRetrying(p: RaftPersist): Promise<void> {
+    let delay = 50;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.storage.save(p);
+        if (attempt > 1)
+          this.o.log.info("raft: saved the pending Ready: the disk has space again", { attempts: attempt });
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        if (!(err instanceof NoSpaceError)) throw err;
+        if (attempt === 1)
+          this.o.log.warn("raft: disk full, cannot save the Ready: retrying it until space is freed", {
+            error: err.message,
+          });
+        this.o.onNoSpace?.("raft log");
+      }
+      await new Promise<void>((resolve) => this.env.after(delay, resolve));
+      delay = Math.min(1000, delay * 2);
+      if (this.stopped) return;
     }
   }
 
@@ -488,7 +531,7 @@ export class RaftLoop extends ApplyLoop {
   }
 
   private maybeSnapshot(): void {
-    if (this.snapshotting || this.removed) return;
+    if (this.snapshotting || this.removed || this.env.now() < this.snapshotRetryAt) return;
     if (!this.snapshotSoon && this.appliedIdx - this.snapIdx < this.o.snapshotCount) return;
     if (this.appliedIdx <= this.snapIdx) {
       this.snapshotSoon = false;
@@ -506,7 +549,15 @@ export class RaftLoop extends ApplyLoop {
         (r) => {
           if (typeof r === "object") this.snapIdx = index;
         },
-        (err: unknown) => this.o.log.warn("raft: saving a snapshot failed", { index, error: err }),
+        (err: unknown) => {
+          this.o.log.warn("raft: saving a snapshot failed", { index, error: err });
+          if (err instanceof NoSpaceError) {
+            // Retried after a second (not on every Ready: serializing the store is not free).
+            this.snapshotRetryAt = this.env.now() + 1000;
+            this.snapshotSoon = true;
+            this.o.onNoSpace?.("snapshot");
+          }
+        },
       )
       .finally(() => {
         this.snapshotting = false;

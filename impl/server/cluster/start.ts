@@ -22,7 +22,7 @@ import { hostPort, listenAll } from "../listener.js";
 import { createH2Server } from "../h2-transport.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics.js";
-import type { Member } from "../pb.js";
+import { AlarmAction, AlarmType, type Member } from "../pb.js";
 import type { RunningServer } from "../server.js";
 import type { StreamCall } from "../stream-call.js";
 import { Members, decodeSnapshotData, raftIdOf, type MemberInfo } from "./members.js";
@@ -202,6 +202,17 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
           onRemoved: () => {
             log.warn("this member was removed from the cluster: stopping");
             void closeAll().then(() => process.exit(0));
+          },
+          // As the single-node server: a full disk raises this member's NOSPACE alarm (writes
+          // refused with etcd's error until `etcdctl alarm disarm`; reads keep working).
+          onNoSpace: (cause) => {
+            if (core.hasAlarm(AlarmType.NOSPACE)) return;
+            log.warn("alarm raised: NOSPACE", { cause, memberID: hexId(selfId) });
+            void core.unary.Maintenance!.alarm!({
+              action: AlarmAction.ACTIVATE,
+              memberID: "0",
+              alarm: AlarmType.NOSPACE,
+            } as never);
           },
           onFatal: (err) => {
             log.error("raft loop failed: exiting", { error: err instanceof Error ? err.stack : String(err) });
