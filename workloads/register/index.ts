@@ -2,10 +2,14 @@
  * The register workload (`--workload register`, the default): independent keys, each a
  * register under read / write / cas (an etcd Txn comparing the value), `--ops-per-key` ops per
  * key and then a fresh key, linearizable reads unless `--serializable`. Its checker:
- * linearizability per key under the revision-aware `etcd-register` model (./model.ts), plus
- * op statistics. Final reads of every key after the faults are healed.
+ * linearizability per key under the revision-aware `etcd-register` model (./model.ts), the
+ * global revision check across keys (checkers/revisions: a write acknowledged and then lost
+ * leaves its revision to another write, even when a later write to its key hides the lost
+ * value from the per-key search), plus op statistics. Final reads of every key after the
+ * faults are healed.
  */
 import { check as checkLinearizable } from "../../checkers/linearizable/index.js";
+import { checkRevisions } from "../../checkers/revisions/index.js";
 import type { Checker } from "../../harness/api/checker.js";
 import { composeCheckers } from "../../harness/api/checker.js";
 import type { Workload } from "../../harness/api/workload.js";
@@ -54,8 +58,17 @@ export const linearChecker: Checker = {
   },
 };
 
-export function registerChecker(): Checker {
-  return composeCheckers({ linear: linearChecker, stats: { check: (h) => opStats(h) } });
+/** The global revision check; `serializable` reads may lag, so their revisions are only upper bounds. */
+export function revisionChecker(o: { serializable?: boolean } = {}): Checker {
+  return { check: (h) => ({ ...checkRevisions(h, { linearizableReads: !o.serializable }) }) };
+}
+
+export function registerChecker(o: { serializable?: boolean } = {}): Checker {
+  return composeCheckers({
+    linear: linearChecker,
+    revisions: revisionChecker(o),
+    stats: { check: (h) => opStats(h) },
+  });
 }
 
 export function registerWorkload(o: RegisterOptions = {}): Workload<GenLike> {
@@ -78,6 +91,6 @@ export function registerWorkload(o: RegisterOptions = {}): Workload<GenLike> {
     },
     generator: registerGenerator(options),
     finalGenerator: (keys) => finalReads(keys),
-    checker: registerChecker(),
+    checker: registerChecker({ serializable: options.serializable }),
   };
 }
