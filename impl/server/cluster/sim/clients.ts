@@ -1,0 +1,108 @@
+/**
+ * Simulated clients of the whole-server simulation: each calls a random member's
+ * `server.unary.KV` (what the gRPC services call) — put, linearizable range, and a txn
+ * compare-and-set — on a few registers, one call at a time, and records what it saw:
+ * `invoke`, then `ok` with the result, `error` with the gRPC status the server would send
+ * (toGrpcError), `refused` (the member was down: the request never left), or `lost` (the
+ * member crashed while the call was in flight, or the client gave up after its deadline).
+ * Turning these into ok/fail/info is the reader's job (the harness's error registry).
+ */
+import type { SeededRand } from "../../../raft/index.js";
+import { toGrpcError } from "../../errors.js";
+import type { Scheduler } from "./scheduler.js";
+
+export type ClientF = "read" | "write" | "cas";
+
+export interface ClientEvent {
+  /** Simulated time, ms. */
+  time: number;
+  process: number;
+  member: number;
+  kind: "invoke" | "ok" | "error" | "refused" | "lost";
+  f: ClientF;
+  key: string;
+  /** invoke: write → value, cas → [from, to]; ok: read → value | null, cas → whether it swapped. */
+  value: unknown;
+  error?: { code: number; details: string };
+}
+
+export interface ClientCall {
+  /** Resolves with the member's answer; rejects with its error; `refused`/`lost` as strings. */
+  (
+    member: number,
+    call: (unary: Record<string, Record<string, (r: never) => unknown>>) => unknown,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown } | "refused" | "lost">;
+}
+
+export interface ClientOptions {
+  clients: number;
+  keys: number;
+  /** Pause between one client's calls, ms: uniform in [0, thinkMs]. */
+  thinkMs: number;
+  /** Clients stop invoking at this simulated time. */
+  until: number;
+}
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+export async function runClient(
+  p: number,
+  o: ClientOptions,
+  nodes: () => number[],
+  sched: Scheduler,
+  rand: SeededRand,
+  call: ClientCall,
+  record: (e: ClientEvent) => void,
+  nextValue: () => number,
+): Promise<void> {
+  const seen = new Map<string, number>();
+  for (;;) {
+    await sched.sleep(1 + rand.float() * o.thinkMs);
+    if (sched.now >= o.until) return;
+    const members = nodes();
+    const member = members[rand.intn(members.length)]!;
+    const key = `r${rand.intn(o.keys)}`;
+    const k = te.encode(key);
+    const roll = rand.intn(10);
+    const f: ClientF = roll < 4 ? "read" : roll < 7 ? "write" : "cas";
+    let value: unknown = null;
+    let req: (u: Record<string, Record<string, (r: never) => unknown>>) => unknown;
+    if (f === "read") req = (u) => u.KV!.range!({ key: k } as never);
+    else if (f === "write") {
+      const v = nextValue();
+      value = v;
+      req = (u) => u.KV!.put!({ key: k, value: te.encode(String(v)) } as never);
+    } else {
+      const to = nextValue();
+      const from = seen.get(key) ?? 1 + rand.intn(Math.max(1, to - 1));
+      value = [from, to];
+      req = (u) =>
+        u.KV!.txn!({
+          compare: [{ result: 0, target: 3, key: k, value: te.encode(String(from)) }],
+          success: [{ requestPut: { key: k, value: te.encode(String(to)) } }],
+          failure: [],
+        } as never);
+    }
+    record({ time: sched.now, process: p, member, kind: "invoke", f, key, value });
+    const r = await call(member, req);
+    const base = { time: sched.now, process: p, member, f, key };
+    if (r === "refused" || r === "lost") record({ ...base, kind: r, value });
+    else if (!r.ok) {
+      const g = toGrpcError(r.error);
+      record({ ...base, kind: "error", value, error: { code: g.code, details: g.details } });
+    } else if (f === "read") {
+      const kv = (r.value as { kvs?: { value: Uint8Array }[] }).kvs?.[0];
+      const v = kv ? Number(td.decode(kv.value)) : null;
+      if (v !== null) seen.set(key, v);
+      record({ ...base, kind: "ok", value: v });
+    } else if (f === "write") {
+      seen.set(key, value as number);
+      record({ ...base, kind: "ok", value });
+    } else {
+      const swapped = !!(r.value as { succeeded?: boolean }).succeeded;
+      if (swapped) seen.set(key, (value as number[])[1]!);
+      record({ ...base, kind: "ok", value: swapped });
+    }
+  }
+}

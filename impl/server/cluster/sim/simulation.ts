@@ -1,0 +1,425 @@
+/**
+ * The deterministic whole-server simulation: N members, each the real EtcdServer + RaftLoop
+ * + RawNode + MvccStore (member.ts) over a simulated disk, network and clock, under a fault
+ * schedule in impl/sim's vocabulary (partition, heal, crash, restart, drop, duplicate, delay,
+ * transfer, clock, crash-leader, isolate-leader; 1 tick = one heartbeat, 100 ms), with
+ * simulated clients (clients.ts). One seed, one run: the trace hash covers every delivered
+ * message, fault and client event.
+ *
+ * Checked as it goes: members agree on the store after every applied index (a digest of
+ * every key, value, revisions and the store revision); no member's Raft loop fails; a crashed
+ * member restarts from its disk. After the faults stop (heal, restart all, clock rates 1):
+ * clients keep going for `quietMs` and some write must succeed (liveness), then every member
+ * must catch up to the same applied index. The client history is returned for the
+ * linearizability check (done by the caller: impl never imports checkers).
+ */
+import type { MvccStore } from "../../../mvcc/index.js";
+import { Role, SeededRand } from "../../../raft/index.js";
+import { TraceHash, fnv32 } from "../../../sim/trace-hash.js";
+import { randomSchedule, type FaultEvent, type Schedule } from "../../../sim/schedule.js";
+import { parseFlags, type ServerConfig } from "../../flags.js";
+import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../ids.js";
+import { raftIdOf, type MemberInfo } from "../members.js";
+import { runClient, type ClientCall, type ClientEvent } from "./clients.js";
+import { SimDisk } from "./disk.js";
+import { bootMember, type Incarnation } from "./member.js";
+import { SimNetwork } from "./network.js";
+import { NodeClock, Scheduler } from "./scheduler.js";
+
+export interface ServerSimOptions {
+  seed: number;
+  /** Members (default 3). */
+  nodes?: number;
+  /** Length of the fault phase in ticks of 100 ms (default 150: 15 s). */
+  ticks?: number;
+  /** The fault schedule (default: impl/sim's randomSchedule from the seed, without membership changes). */
+  schedule?: Schedule;
+  /** Clients (default nodes + 1). */
+  clients?: number;
+  /** Registers (keys) the clients use (default 3). */
+  keys?: number;
+  /** A client's pause between calls: uniform in [0, thinkMs] (default 120). */
+  thinkMs?: number;
+  /** Client deadline per call, ms (default 10 000): then the call is `lost`. */
+  clientTimeoutMs?: number;
+  /** Load after the faults stop, ms (default 4000). */
+  quietMs?: number;
+  /** --snapshot-count (default 25, so snapshots, log compaction and snapshot catch-up happen). */
+  snapshotCount?: number;
+  /** Log entries kept behind a snapshot (default 5). */
+  catchUpEntries?: number;
+  /** Called for each fault applied (for --trace style output). */
+  onFault?: (time: number, what: string) => void;
+  /** Called every simulated second with each live member's role, term, commit and applied index. */
+  onStatus?: (time: number, status: string) => void;
+}
+
+export interface ServerSimResult {
+  seed: number;
+  nodes: number;
+  schedule: Schedule;
+  violations: string[];
+  history: ClientEvent[];
+  traceHash: string;
+  /** Simulated ms at the end. */
+  simulatedMs: number;
+  events: number;
+  delivered: number;
+  crashes: number;
+  leaderChanges: number;
+  snapshotsSent: number;
+  /** The highest applied index reached. */
+  appliedIndex: number;
+}
+
+const HEARTBEAT_MS = 100;
+
+function clusterConfig(nodes: number): { configs: ServerConfig[]; infos: MemberInfo[]; cid: bigint } {
+  const names = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+  const peer = (i: number): string => `http://10.0.0.${i + 1}:2380`;
+  const initial = names.map((n, i) => `${n}=${peer(i)}`).join(",");
+  const token = "gauntlet-sim";
+  const configs = names.map((n, i) => {
+    const r = parseFlags([
+      "--name",
+      n,
+      "--initial-cluster",
+      initial,
+      "--initial-cluster-token",
+      token,
+      "--initial-advertise-peer-urls",
+      peer(i),
+      "--listen-peer-urls",
+      peer(i),
+      "--advertise-client-urls",
+      `http://10.0.0.${i + 1}:2379`,
+      "--listen-client-urls",
+      `http://10.0.0.${i + 1}:2379`,
+      "--heartbeat-interval",
+      String(HEARTBEAT_MS),
+      "--election-timeout",
+      String(10 * HEARTBEAT_MS),
+    ]);
+    if (r.kind !== "run") throw new Error("sim: bad member flags");
+    return r.config;
+  });
+  const infos = names.map((name, i) => {
+    const id = deriveMemberId([peer(i)], token);
+    return {
+      id,
+      raftId: raftIdOf(id),
+      name,
+      peerURLs: [peer(i)],
+      clientURLs: [`http://10.0.0.${i + 1}:2379`],
+      isLearner: false,
+    };
+  });
+  return { configs, infos, cid: deriveClusterId(infos.map((m) => m.id)) };
+}
+
+const te = new TextEncoder();
+const ALL = te.encode("\0");
+
+/** Digest of the store's whole state (every key with its value and revisions, and the revision). */
+export function storeDigest(store: MvccStore): number {
+  const r = store.range({ key: ALL, rangeEnd: ALL });
+  const h = new TraceHash();
+  h.add(store.currentRevision);
+  for (const kv of r.kvs) {
+    h.add(fnv32(kv.key));
+    h.add(fnv32(kv.value));
+    h.add(Number(kv.modRevision));
+    h.add(Number(kv.createRevision));
+    h.add(Number(kv.version));
+  }
+  return parseInt(h.hex().slice(0, 13), 16);
+}
+
+export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResult> {
+  const n = o.nodes ?? 3;
+  const ticks = o.ticks ?? 150;
+  const faultMs = ticks * HEARTBEAT_MS;
+  const quietMs = o.quietMs ?? 4000;
+  const schedule = o.schedule ?? randomSchedule(o.seed, { nodes: n, ticks });
+  const sched = new Scheduler();
+  const trace = new TraceHash();
+  const net = new SimNetwork(sched, new SeededRand(o.seed * 31 + 1), trace);
+  const violations: string[] = [];
+  const violate = (s: string): void => {
+    if (violations.length < 50) violations.push(`${(sched.now / 1000).toFixed(3)}s: ${s}`);
+  };
+  const { configs, infos, cid } = clusterConfig(n);
+  for (let i = 0; i < n; i++) net.nodeOf.set(infos[i]!.raftId, i + 1);
+  const clocks = infos.map(() => new NodeClock(sched));
+  const disks = infos.map(
+    (_, i) =>
+      new SimDisk(sched, new SeededRand(o.seed * 131 + i), {
+        minMs: 0.2,
+        maxMs: 3,
+        catchUpEntries: o.catchUpEntries ?? 5,
+      }),
+  );
+  const live = new Map<number, Incarnation>();
+  const incarnations = infos.map(() => 0);
+  /** In-flight client calls per member: settle them as `lost` when it crashes. */
+  const inflight = new Map<number, Set<(r: "lost") => void>>();
+  const applied = new Map<number, { digest: number; node: number }>();
+  let maxApplied = 0;
+  let crashes = 0;
+  let leaderChanges = 0;
+  let lastLeader = 0;
+
+  const onApplied = (node: number, index: number, store: MvccStore): void => {
+    const d = storeDigest(store);
+    const prev = applied.get(index);
+    if (!prev) applied.set(index, { digest: d, node });
+    else if (prev.digest !== d)
+      violate(`members ${prev.node} and ${node} disagree on the store after index ${index}`);
+    if (index > maxApplied) maxApplied = index;
+  };
+
+  const boot = (node: number): void => {
+    const i = node - 1;
+    incarnations[i]!++;
+    try {
+      const inc = bootMember(
+        {
+          node,
+          self: infos[i]!,
+          initial: infos,
+          clusterId: cid,
+          config: configs[i]!,
+          snapshotCount: o.snapshotCount ?? 25,
+          seed: (o.seed * 1000003 + node * 7907 + incarnations[i]! * 104729) >>> 0,
+          bootstrap: true,
+          onApplied,
+          onFatal: (nd, err) =>
+            violate(`member ${nd}: raft loop failed: ${err instanceof Error ? err.message : String(err)}`),
+          onRemoved: (nd) => violate(`member ${nd} was removed (no membership change was made)`),
+        },
+        sched,
+        clocks[i]!,
+        disks[i]!,
+        net,
+      );
+      live.set(node, inc);
+      inc.loop.onLeaderChange = (lead, isLeader) => {
+        if (isLeader && lead !== lastLeader) {
+          leaderChanges++;
+          lastLeader = lead;
+          trace.add(-2);
+          trace.add(node);
+        }
+      };
+    } catch (err) {
+      violate(
+        `member ${node} cannot restart from its disk: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+
+  const crash = (node: number): void => {
+    const inc = live.get(node);
+    if (!inc) return;
+    crashes++;
+    inc.env.kill();
+    live.delete(node);
+    disks[node - 1]!.crash();
+    const calls = inflight.get(node);
+    inflight.delete(node);
+    if (calls) for (const settle of calls) settle("lost");
+  };
+
+  const leader = (): number | undefined => {
+    let best: number | undefined;
+    let term = -1;
+    for (const [node, inc] of live)
+      if (inc.loop.role === Role.Leader && inc.node.raft.term > term) {
+        best = node;
+        term = inc.node.raft.term;
+      }
+    return best;
+  };
+
+  const ids = (): number[] => infos.map((_, i) => i + 1);
+  const applyFault = (e: FaultEvent): void => {
+    let what: string = e.kind;
+    switch (e.kind) {
+      case "partition":
+        net.groups = e.groups.map((g) => g.filter((x) => x >= 1 && x <= n));
+        what = `partition ${JSON.stringify(net.groups)}`;
+        break;
+      case "heal":
+        net.groups = undefined;
+        break;
+      case "crash":
+        crash(e.node);
+        what = `crash ${e.node}`;
+        break;
+      case "restart":
+        if (!live.has(e.node) && e.node >= 1 && e.node <= n) boot(e.node);
+        what = `restart ${e.node}`;
+        break;
+      case "drop":
+        net.dropRate = e.rate;
+        what = `drop ${e.rate}`;
+        break;
+      case "duplicate":
+        net.dupRate = e.rate;
+        what = `duplicate ${e.rate}`;
+        break;
+      case "delay":
+        net.maxDelayMs = e.maxTicks * HEARTBEAT_MS;
+        what = `delay ${net.maxDelayMs}ms`;
+        break;
+      case "clock":
+        if (e.node >= 1 && e.node <= n) clocks[e.node - 1]!.setRate(e.rate);
+        what = `clock ${e.node} x${e.rate}`;
+        break;
+      case "transfer": {
+        const l = leader();
+        const target = infos[e.to - 1];
+        if (l !== undefined && target) {
+          const inc = live.get(l)!;
+          inc.node.transferLeader(target.raftId);
+          inc.loop.schedule();
+        }
+        what = `transfer to ${e.to}`;
+        break;
+      }
+      case "crash-leader": {
+        const l = leader();
+        if (l !== undefined) crash(l);
+        what = `crash-leader ${l ?? "(none)"}`;
+        break;
+      }
+      case "isolate-leader": {
+        const l = leader();
+        if (l !== undefined) net.groups = [[l], ids().filter((x) => x !== l)];
+        what = `isolate-leader ${l ?? "(none)"}`;
+        break;
+      }
+      default:
+        what = `${e.kind} (not simulated: membership)`;
+    }
+    trace.addString(what);
+    o.onFault?.(sched.now, what);
+  };
+
+  // ------------------------------------------------------------------ clients
+  const history: ClientEvent[] = [];
+  const record = (e: ClientEvent): void => {
+    history.push(e);
+    trace.add(e.process);
+    trace.addString(e.kind);
+    trace.add(e.member);
+  };
+  const clientTimeout = o.clientTimeoutMs ?? 10_000;
+  const call: ClientCall = (member, fn) => {
+    const inc = live.get(member);
+    if (!inc) return Promise.resolve("refused");
+    return new Promise((resolve) => {
+      let done = false;
+      const settle = (r: Parameters<typeof resolve>[0]): void => {
+        if (done) return;
+        done = true;
+        inflight.get(member)?.delete(settleLost);
+        resolve(r);
+      };
+      const settleLost = (): void => settle("lost");
+      if (!inflight.has(member)) inflight.set(member, new Set());
+      inflight.get(member)!.add(settleLost);
+      sched.at(clientTimeout, settleLost);
+      try {
+        Promise.resolve(fn(inc.server.unary as never)).then(
+          (value) => {
+            if (live.get(member) === inc) settle({ ok: true, value });
+          },
+          (error: unknown) => {
+            if (live.get(member) === inc) settle({ ok: false, error });
+          },
+        );
+      } catch (error) {
+        settle({ ok: false, error });
+      }
+    });
+  };
+  let value = 0;
+  const clientOpts = {
+    clients: o.clients ?? n + 1,
+    keys: o.keys ?? 3,
+    thinkMs: o.thinkMs ?? 120,
+    until: faultMs + quietMs,
+  };
+  let running = clientOpts.clients;
+  for (let p = 0; p < clientOpts.clients; p++)
+    void runClient(
+      p,
+      clientOpts,
+      ids,
+      sched,
+      new SeededRand(o.seed * 65537 + p),
+      call,
+      record,
+      () => ++value,
+    ).finally(() => running--);
+
+  // ------------------------------------------------------------------ the run
+  if (o.onStatus) {
+    const status = (): void => {
+      const parts = [...live.entries()].map(([k, inc]) => {
+        const st = inc.node.status();
+        return `${k}:${inc.loop.isLeader ? "L" : "F"} t${st.term} c${st.commit} a${inc.loop.appliedIndex}`;
+      });
+      o.onStatus!(sched.now, parts.join("  "));
+      sched.at(1000, status);
+    };
+    sched.at(1000, status);
+  }
+  for (let node = 1; node <= n; node++) boot(node);
+  for (const e of schedule) if (e.at < ticks) sched.at(e.at * HEARTBEAT_MS, () => applyFault(e));
+  sched.at(faultMs, () => {
+    net.groups = undefined;
+    net.dropRate = 0;
+    net.dupRate = 0;
+    net.maxDelayMs = 0;
+    for (const c of clocks) c.setRate(1);
+    for (let node = 1; node <= n; node++) if (!live.has(node)) boot(node);
+    trace.addString("heal all");
+    o.onFault?.(sched.now, "heal all, restart all");
+  });
+  await sched.run(faultMs + quietMs + clientTimeout + 1000, () => running === 0);
+  // Liveness: some write succeeded after the faults stopped.
+  const healedOk = history.some((e) => e.kind === "ok" && e.f !== "read" && e.time > faultMs);
+  if (!healedOk) violate("liveness: no write succeeded after the faults stopped");
+  // Convergence: every member catches up to the same applied index.
+  const converged = (): boolean => {
+    const idx = [...live.values()].map((i) => i.loop.appliedIndex);
+    return idx.length === n && idx.every((x) => x === idx[0]) && idx[0]! >= maxApplied;
+  };
+  await sched.run(sched.now + 5000, converged);
+  if (!converged())
+    violate(
+      `members did not converge: applied ${[...live.entries()].map(([k, i]) => `${k}:${i.loop.appliedIndex}`).join(" ")}, highest ${maxApplied}`,
+    );
+  for (const inc of live.values()) {
+    inc.env.kill();
+    inc.loop.stop();
+    inc.server.stop();
+  }
+  return {
+    seed: o.seed,
+    nodes: n,
+    schedule,
+    violations,
+    history,
+    traceHash: trace.hex(),
+    simulatedMs: sched.now,
+    events: sched.events,
+    delivered: net.delivered,
+    crashes,
+    leaderChanges,
+    snapshotsSent: net.snapshots,
+    appliedIndex: maxApplied,
+  };
+}
