@@ -1,6 +1,7 @@
 /**
  * Cluster-API calls shared by the providers' Members capabilities (local and docker): ask some
- * running member, retry etcd's "unhealthy cluster" refusal, and the MemberInfo shape.
+ * running member, retry etcd's "unhealthy cluster" refusal, and the MemberInfo shape; and the
+ * Disk capability's `etcdctl alarm disarm` after space is freed.
  */
 import type { MemberInfo } from "../api/capabilities.js";
 import { HarnessError } from "../api/cluster.js";
@@ -54,4 +55,37 @@ export async function retryUnhealthy<T>(ms: number, f: () => Promise<T>): Promis
 
 export function toMemberInfo(m: MemberInfo): MemberInfo {
   return { id: m.id, name: m.name, peerUrls: m.peerUrls, clientUrls: m.clientUrls };
+}
+
+/**
+ * What an operator does once a full disk has space again (etcd needs it; the reference server
+ * too): `etcdctl alarm disarm` of every NOSPACE alarm, asked of the freed member `node` (the
+ * reference server's alarms are per member), or — when it is not running or does not answer —
+ * of the other running, unpaused members in turn (etcd's alarms are replicated, so any member
+ * can disarm them). Stops at the first member that answered. Best effort: failures are logged,
+ * never thrown; each call gives up after 2 s (a disarm goes through Raft and waits for a quorum).
+ */
+export async function disarmNoSpace(
+  members: Iterable<ReachableMember>,
+  node: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const all = [...members];
+  const order = [...all.filter((m) => m.name === node), ...all.filter((m) => m.name !== node)];
+  for (const m of order) {
+    if (!m.running || m.paused) continue;
+    const c = createClient({ endpoint: m.endpoint, timeoutMs: 2000 });
+    try {
+      for (const a of await c.alarmList())
+        if (a.alarm === "NOSPACE") {
+          await c.alarmDisarm(a);
+          log(`alarm NOSPACE of member ${a.memberId} disarmed (via ${m.name})`);
+        }
+      return;
+    } catch (err) {
+      log(`alarm disarm via ${m.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      c.close();
+    }
+  }
 }

@@ -18,6 +18,7 @@ import type {
 } from "../../api/capabilities.js";
 import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
 import { diskCapability, undoMounts } from "../local/disk.js";
+import { disarmNoSpace } from "../member-calls.js";
 import { unregisterActive, writeState } from "../local/state.js";
 import { memberStatus } from "../local/status.js";
 import { clockCapability } from "./clock.js";
@@ -61,7 +62,17 @@ export class DockerCluster implements Cluster {
     if (process.getuid?.() === 0) caps.net = this.netCapability();
     else this.unavailable.net = "needs root (iptables in the container's namespace via nsenter)";
     if (p.faketimeDirs) caps.clock = clockCapability(p.faketimeDirs, p.log, () => this.tornDown);
-    if (p.tmpfsDirs) caps.disk = diskCapability(p.tmpfsDirs, p.log);
+    if (p.tmpfsDirs)
+      caps.disk = diskCapability(p.tmpfsDirs, p.log, (node) =>
+        disarmNoSpace(
+          this.nodes.map((name) => {
+            const m = this.member(name);
+            return { name, endpoint: this.clientEndpoints(name)[0]!, running: m.running, paused: m.paused };
+          }),
+          node,
+          p.log,
+        ),
+      );
     if (p.membership) caps.members = p.membership(this);
     this.capabilities = caps;
     for (const m of p.members.values()) m.onStarted = (x) => this.reapply(x.spec.node);

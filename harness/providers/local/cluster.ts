@@ -21,6 +21,7 @@ import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js"
 import type { MemberProcess } from "./member.js";
 import { deleteRule, undoNetwork, type NetLayout } from "./netns.js";
 import { diskCapability, undoMounts } from "./disk.js";
+import { disarmNoSpace } from "../member-calls.js";
 import { run } from "./sh.js";
 import { unregisterActive, writeState, type IptablesRecord, type LocalState } from "./state.js";
 import { memberStatus } from "./status.js";
@@ -57,7 +58,19 @@ export class LocalCluster implements Cluster {
     if (p.net) caps.net = this.netCapability(p.net);
     if (p.faketimeFiles) caps.clock = this.clockCapability(p.faketimeFiles);
     if (p.membership) caps.members = p.membership;
-    if (p.tmpfsDirs) caps.disk = diskCapability(p.tmpfsDirs, p.log);
+    if (p.tmpfsDirs)
+      caps.disk = diskCapability(p.tmpfsDirs, p.log, (node) =>
+        disarmNoSpace(
+          [...p.members].map(([name, m]) => ({
+            name,
+            endpoint: p.infos.get(name)!.clientEndpoints[0]!,
+            running: m.running,
+            paused: m.paused,
+          })),
+          node,
+          p.log,
+        ),
+      );
     this.capabilities = caps;
     for (const [node, m] of p.members) {
       m.onUnexpectedExit = (code, signal) =>

@@ -1,7 +1,7 @@
 /**
  * The Disk capability: each member's data directory on a size-limited tmpfs (root only),
  * mounted before the member starts and recorded in the state file; `fill` writes a ballast
- * file until the file system is full (ENOSPC), `free` deletes it.
+ * file until the file system is full (ENOSPC), `free` deletes it and disarms the NOSPACE alarms.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -65,7 +65,15 @@ export function fillDir(dir: string): number {
   }
 }
 
-export function diskCapability(dataDirs: Map<string, string>, log: (s: string) => void): Disk {
+/**
+ * `free` deletes the ballast and then calls `afterFree` (the providers disarm the NOSPACE
+ * alarms there, as an operator would: member-calls.ts disarmNoSpace).
+ */
+export function diskCapability(
+  dataDirs: Map<string, string>,
+  log: (s: string) => void,
+  afterFree?: (node: string) => Promise<void>,
+): Disk {
   const dir = (node: string) => {
     const d = dataDirs.get(node);
     if (!d) throw new HarnessError(`no member named ${node}`);
@@ -79,6 +87,7 @@ export function diskCapability(dataDirs: Map<string, string>, log: (s: string) =
     free: async (node) => {
       rmSync(join(dir(node), BALLAST), { force: true });
       log(`disk ${node} freed`);
+      await afterFree?.(node);
     },
   };
 }
