@@ -8,7 +8,8 @@
  * - `write-order`: a write invoked after another write completed has a larger revision;
  * - `write-after-read`: a write invoked after a read completed has a revision larger than the
  *   revision that read saw (a read only sees committed state);
- * - `stale-read-revision` (linearizable reads only): a read invoked after an operation
+ * - `stale-read-revision` (linearizable reads only: not with `linearizableReads: false`, nor for
+ *   a read marked `serializable: true`): a read invoked after an operation
  *   completed saw at least that operation's revision;
  * - `read-mismatch`: a read that saw a key at mod revision r agrees with the ok write of
  *   revision r (same key, same value); and r is not beyond the read's own revision.
@@ -212,7 +213,7 @@ export function checkRevisions(history: readonly Operation[], o: RevisionOptions
           `the write was invoked after the read completed, yet got revision ${r.rev} <= ${lastRead.rev}, the revision the read saw: ` +
             `the read saw state that was never committed`,
         );
-    } else if (linearizableReads) {
+    } else if (linearizableReads && r.lin) {
       const prev = lastWrite && (!lastRead || lastWrite.rev >= lastRead.rev) ? lastWrite : lastRead;
       if (prev && r.rev < prev.rev)
         report(

@@ -14,6 +14,8 @@
  * - `add` ok `{value: E, rev: R}`: a put of the element E of set `key` at revision R.
  * - `delete` ok `{deleted: N, rev: R}` with N > 0: a delete at revision R (with N = 0 nothing
  *   was deleted and no revision was created).
+ * A read whose completion says `serializable: true` may lag: its revision is only
+ * an upper bound of what was committed.
  * Everything else (fail, info and pending operations, other functions, operations without a
  * numeric `rev`) is ignored: an `info` write may or may not have happened and has no revision.
  */
@@ -28,7 +30,14 @@ export interface Observed {
 
 export type RevOp =
   | { kind: "write"; op: CheckOp; rev: number; keys: string[]; values: unknown[] }
-  | { kind: "read"; op: CheckOp; rev: number; observed: Observed[] };
+  | {
+      kind: "read";
+      op: CheckOp;
+      rev: number;
+      observed: Observed[];
+      /** False for a read marked `serializable: true` (it may lag behind). */
+      lin: boolean;
+    };
 
 const isRev = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x > 0;
 
@@ -43,6 +52,7 @@ export function classify(op: CheckOp): RevOp | undefined {
   const rev = c?.rev;
   if (!c || !isRev(rev)) return undefined;
   const key = op.key ?? "";
+  const lin = c.serializable !== true;
   switch (op.f) {
     case "write":
       return { kind: "write", op, rev, keys: [key], values: [op.input] };
@@ -51,7 +61,7 @@ export function classify(op: CheckOp): RevOp | undefined {
     case "delete":
       return typeof c.deleted === "number" && c.deleted > 0
         ? { kind: "write", op, rev, keys: [key], values: [null] }
-        : { kind: "read", op, rev, observed: [] };
+        : { kind: "read", op, rev, observed: [], lin };
     case "cas": {
       if (c.swapped !== false) {
         const to = Array.isArray(op.input) ? (op.input as unknown[])[1] : undefined;
@@ -59,12 +69,12 @@ export function classify(op: CheckOp): RevOp | undefined {
       }
       const observed: Observed[] =
         isRev(c.modRev) && "observed" in c ? [{ key, value: c.observed, modRev: c.modRev }] : [];
-      return { kind: "read", op, rev, observed };
+      return { kind: "read", op, rev, observed, lin };
     }
     case "read": {
       const observed: Observed[] =
         isRev(c.modRev) && !Array.isArray(op.output) ? [{ key, value: op.output, modRev: c.modRev }] : [];
-      return { kind: "read", op, rev, observed };
+      return { kind: "read", op, rev, observed, lin };
     }
     default:
       return undefined;

@@ -7,6 +7,7 @@ import type { Checker } from "../api/checker.js";
 import type { Workload } from "../api/workload.js";
 import type { GenLike } from "../generator/types.js";
 import { registerChecker, registerWorkload } from "../../workloads/register/index.js";
+import { setWorkload, setWorkloadChecker } from "../../workloads/set/index.js";
 import "./run-models.js"; // registers etcd-register for `gauntlet check`
 
 export interface WorkloadFlags {
@@ -17,7 +18,8 @@ export interface WorkloadFlags {
 
 export interface WorkloadEntry {
   make(flags: WorkloadFlags, ctx: { runId: string }): Workload<GenLike>;
-  checker(): Checker;
+  /** The checker alone, given the options a run stored (test.json's `workload.options`). */
+  checker(options?: { serializable?: boolean }): Checker;
 }
 
 export const WORKLOADS: Record<string, WorkloadEntry> = {
@@ -30,5 +32,15 @@ export const WORKLOADS: Record<string, WorkloadEntry> = {
         prefix: `gauntlet/${ctx.runId}/`,
       }),
     checker: registerChecker,
+  },
+  set: {
+    make: (f, ctx) =>
+      setWorkload({
+        opsPerKey: f.opsPerKey,
+        serializable: f.serializable,
+        timeoutMs: f.requestTimeoutMs,
+        prefix: `gauntlet/${ctx.runId}/`,
+      }),
+    checker: setWorkloadChecker,
   },
 };

@@ -2,7 +2,8 @@
  * The register workload's client: read / write / cas on one etcd key per history key, through
  * harness/client (one connection per process, a deadline per request, never a retry). Errors go
  * through the registry: definite → `fail`; indeterminate → `info` for write and cas, `fail` for
- * a read. Completions carry what etcd reported (see ./model.ts for the encoding).
+ * a read. Completions carry what etcd reported (see ./model.ts for the encoding); a serializable
+ * read's completion says `serializable: true` (checkers/revisions lets it lag).
  */
 import type { Completion, Invocation } from "../../harness/api/operation.js";
 import type { WorkloadClient } from "../../harness/api/workload.js";
@@ -36,6 +37,7 @@ export function registerClient(client: EtcdClient<string>, o: RegisterClientOpti
           case "read": {
             const r = await client.get(key, { serializable: o.serializable, timeoutMs: o.timeoutMs });
             const kv = r.kvs[0];
+            const ser = o.serializable ? { serializable: true } : {};
             return kv
               ? {
                   type: "ok",
@@ -43,8 +45,9 @@ export function registerClient(client: EtcdClient<string>, o: RegisterClientOpti
                   modRev: kv.modRevision,
                   version: kv.version,
                   rev: r.header.revision,
+                  ...ser,
                 }
-              : { type: "ok", value: null, modRev: 0, version: 0, rev: r.header.revision };
+              : { type: "ok", value: null, modRev: 0, version: 0, rev: r.header.revision, ...ser };
           }
           case "write": {
             const r = await client.put(key, encode(op.value), { timeoutMs: o.timeoutMs });

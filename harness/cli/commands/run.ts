@@ -77,7 +77,12 @@ export const runCommand: CommandModule<object, RunArgv> = {
         default: false,
         describe: "external: allow endpoints outside this machine",
       })
-      .option("workload", { choices: ["register"], default: "register", describe: "what the clients do" })
+      .option("workload", {
+        choices: ["register", "set"],
+        default: "register",
+        describe:
+          "what the clients do: register (read/write/cas keys) or set (add unique elements, read whole sets)",
+      })
       .option("concurrency", {
         type: "string",
         default: "10",
@@ -97,12 +102,12 @@ export const runCommand: CommandModule<object, RunArgv> = {
       .option("ops-per-key", {
         type: "number",
         default: 100,
-        describe: "register: ops per key before a fresh key",
+        describe: "register: ops per key before a fresh key; set: ops per set before a fresh set",
       })
       .option("serializable", {
         type: "boolean",
         default: false,
-        describe: "register: serializable (stale-capable) reads",
+        describe: "serializable (stale-capable) reads (set: not the final reads)",
       })
       .option("request-timeout", {
         type: "number",
@@ -143,6 +148,7 @@ export const runCommand: CommandModule<object, RunArgv> = {
       .example("$0 run", "the default campaign: 3-member reference cluster, register workload, 30 s")
       .example("$0 run --server etcd --time-limit 10", "the same against etcd 3.4")
       .example("$0 run --nemesis kill,partition --partition majorities-ring --nodes 5", "chosen faults")
+      .example("$0 run --workload set --nemesis partition", "the set workload: lost acknowledged adds")
       .example("$0 run --provider external --endpoints 127.0.0.1:2379", "against a cluster you run"),
   handler: async (argv) => {
     const { runFromArgv } = await import("../run-command.js");
