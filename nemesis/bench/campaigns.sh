@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Planted-bug and stale-read campaigns (issue 7), measured: N runs of each, exit codes, and
 # for invalid runs the time (s since the run started) at which the history first held the
-# evidence (completion of the first operation the checker could not place).
+# evidence: the completion of the first operation the linearizability checker could not place,
+# or the earliest `evidenceS` of the revision and set checkers' counterexamples.
 #
 #   npm run bench:nemesis -- [RUNS] [TIME_LIMIT_S] [campaign ...]
-#   campaigns: stale early correct-stale correct-early etcd-serializable (default: all)
+#   campaigns: stale early correct-stale correct-early etcd-serializable early-set correct-set
+#   (default: all but the set ones)
 #
 # Needs root (network namespaces), etcd on PATH for etcd-serializable, and `npm run build`.
 # Results go to ${RESULTS:-/tmp/gauntlet-campaigns}; one line per run and a summary per campaign.
@@ -22,6 +24,8 @@ args_of() {
     correct-stale) echo "--nemesis partition" ;;
     correct-early) echo "--nemesis kill,partition" ;;
     etcd-serializable) echo "--server etcd --serializable --nemesis partition" ;;
+    early-set) echo "--workload set --server-args=--unsafe-early-ack --nemesis kill,partition" ;;
+    correct-set) echo "--workload set --nemesis kill,partition" ;;
   esac
 }
 echo "load: $(uptime)"
@@ -41,6 +45,8 @@ ts = []
 def walk(o):
     if isinstance(o, dict):
         e = o.get("explanation")
+        if isinstance(o.get("evidenceS"), (int, float)):
+            ts.append(float(o["evidenceS"]))
         if isinstance(e, str):
             m = re.findall(r"t=[0-9.]+s→([0-9.]+)s\]: impossible", e)
             if m: ts.append(min(float(x) for x in m))
