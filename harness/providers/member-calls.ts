@@ -38,6 +38,17 @@ export async function viaRunningMember<T>(
 }
 
 /**
+ * How long a remove retries "unhealthy cluster": etcd refuses to remove a member unless the
+ * members left have all been connected for its HealthInterval (5 s), e.g. after a restart; 2 s
+ * more is enough when nothing else is down (the member nemesis holds every member's lock, so no
+ * kill or pause starts meanwhile). Longer would only wait for another fault to end, holding the
+ * other families up; the nemesis tries again at its next window.
+ */
+export const REMOVE_RETRY_MS = 7_000;
+/** How long an add retries "unhealthy cluster": longer, as it undoes a fault and must succeed. */
+export const ADD_RETRY_MS = 15_000;
+
+/**
  * etcd refuses reconfiguration until every member has been connected for a few seconds
  * ("unhealthy cluster", definite): retry that for up to `ms`.
  */

@@ -6,7 +6,8 @@
  * `any()` interleave and their faults overlap. A family runs one op at a time: its next op waits
  * ("pending") until its own op in flight has completed, and only that; with several nemesis
  * slots (the interpreter's `nemesisSlots`, one per family) a slow op of one family holds up no
- * other family. Instant families (admin) emit single ops at exponential gaps.
+ * other family. A family whose own op ran past its next op's due time has the rest of its
+ * schedule moved later by the overrun. Instant families (admin) emit single ops at exponential gaps.
  *
  * Randomness comes from a seeded stream whose state is part of the generator value
  * (`randomFromState`), so asking `op()` twice gives the same op and a run replays from its seed.
@@ -39,6 +40,8 @@ class Schedule implements Generator {
     readonly at: number | undefined,
     /** The f of this family's op in flight (invoked, not yet completed), if any. */
     readonly busy: string | undefined = undefined,
+    /** The due time of that op. */
+    readonly busyDue: number | undefined = undefined,
   ) {}
 
   op(ctx: Context): OpResult {
@@ -77,10 +80,19 @@ class Schedule implements Generator {
 
   update(_ctx: Context, e: Event): Generator {
     if (e.process !== "nemesis") return this;
-    if (e.type === "invoke")
-      return e.family === this.o.family ? new Schedule(this.o, this.rs, this.phase, this.at, e.f) : this;
+    if (e.type === "invoke") {
+      if (e.family !== this.o.family) return this;
+      const due = typeof e.due === "number" ? e.due : e.time;
+      return new Schedule(this.o, this.rs, this.phase, this.at, e.f, due);
+    }
     // A family's op names are its own (start-/stop-<family>, admin's compact/defragment).
-    return e.f === this.busy ? new Schedule(this.o, this.rs, this.phase, this.at, undefined) : this;
+    if (e.f !== this.busy) return this;
+    // An op that completes after the family's next op was due (it was slow) moves the rest of
+    // the family's schedule later, so that the next op keeps its gap after this one (a window
+    // keeps its length) instead of following at once, and ops due meanwhile do not come in a burst.
+    let at = this.at;
+    if (at !== undefined && this.busyDue !== undefined && e.time > at) at = e.time + (at - this.busyDue);
+    return new Schedule(this.o, this.rs, this.phase, at);
   }
 }
 

@@ -4,8 +4,11 @@
  * and adds it back as a new member (`--initial-cluster-state existing`). One member out at a
  * time, so the cluster never drops below a majority of its original size; needs ≥ 3 members.
  * Removed members are shared with the other families, which then leave them alone. Both ops
- * hold the member's lock (NodeLocks) while they act; a remove re-checks, once it holds it, that
- * every member is still running and unpaused.
+ * hold every member's lock (NodeLocks) while they act: a reconfiguration needs the other members
+ * up (etcd refuses it as "unhealthy cluster" unless they have been connected for 5 s), so no
+ * kill, pause, disk or clock fault starts or ends meanwhile (partitions may). A remove re-checks,
+ * once it holds them, that every member is still running and unpaused. When a remove's outcome
+ * is unknown, the cluster is asked: still a member means nothing was removed.
  */
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Completion, Invocation } from "../../harness/api/operation.js";
@@ -43,7 +46,7 @@ class MemberNemesis implements Nemesis {
     if (op.f === "stop-member") {
       const n = this.out;
       if (!n) return { type: "ok", value: { targets: [] } };
-      return this.shared.locks.with([n], op.f, () => this.addBack(n));
+      return this.shared.locks.with(c.nodes, op.f, () => this.addBack(n));
     }
     if (op.f !== "start-member") return { type: "fail", error: `unknown op ${op.f}` };
     const k = c.capabilities.killable;
@@ -61,7 +64,7 @@ class MemberNemesis implements Nemesis {
     const value = { shape: "remove", targets: [n] };
     // Out of the other families' way from now on (they re-check once they hold its lock).
     this.shared.removed.add(n);
-    return this.shared.locks.with([n], op.f, async (): Promise<Completion> => {
+    return this.shared.locks.with(c.nodes, op.f, async (): Promise<Completion> => {
       if (up().length < c.nodes.length) {
         this.shared.removed.delete(n);
         return notUp;
@@ -69,6 +72,11 @@ class MemberNemesis implements Nemesis {
       try {
         await m.remove(n);
       } catch (err) {
+        if ((await this.stillMember(n)) === true) {
+          // Refused (e.g. "unhealthy cluster" for longer than the retries): nothing removed.
+          this.shared.removed.delete(n);
+          return { type: "fail", value, error: errMsg(err) };
+        }
         // Unknown whether the cluster removed it; keep it out of the other families' way until stop.
         this.out = n;
         return { type: "info", value, error: errMsg(err) };
@@ -78,9 +86,31 @@ class MemberNemesis implements Nemesis {
     });
   }
 
-  private async addBack(n: string): Promise<Completion> {
+  /** Whether `n` is still running and listed as a member; undefined when the cluster cannot say. */
+  private async stillMember(n: string): Promise<boolean | undefined> {
+    const c = this.cluster!;
+    if (!(c.capabilities.killable?.isRunning(n) ?? true)) return false;
     try {
-      await this.cluster!.capabilities.members!.add(n);
+      return (await c.capabilities.members!.list()).some((x) => x.name === n);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async addBack(n: string): Promise<Completion> {
+    const c = this.cluster!;
+    try {
+      if (c.capabilities.killable?.isRunning(n)) {
+        // A remove with an unknown outcome left the process running: if the cluster still lists
+        // it, it was never removed; otherwise stop it before adding it back.
+        if (await this.stillMember(n)) {
+          this.out = undefined;
+          this.shared.removed.delete(n);
+          return { type: "ok", value: { targets: [n], removed: false } };
+        }
+        await c.capabilities.killable.kill(n);
+      }
+      await c.capabilities.members!.add(n);
     } catch (err) {
       return { type: "info", value: { targets: [n] }, error: errMsg(err) };
     }

@@ -79,6 +79,12 @@ describe("concurrent fault families on the simulated clock", () => {
     expect(during).toBeGreaterThan(3);
     expectSequential(evs, "kill");
     expectSequential(evs, "partition");
+    // The slow family's own schedule moves later by the overrun: its next op keeps a gap after
+    // the slow one completes (windows last 0.5-1.5 × 2 s), never a burst of overdue ops.
+    const kills = evs.filter((e) => e.family === "kill" || e.f.endsWith("-kill"));
+    for (let i = 1; i + 1 < kills.length; i += 2)
+      if (kills[i]!.f === "start-kill")
+        expect(kills[i + 1]!.time - kills[i]!.time).toBeGreaterThanOrEqual(1e9);
     // The lag analysis sees the same.
     const rows = nemesisLag(evs);
     expect(rows.find((r) => r.family === "partition")!.lagMaxMs).toBeLessThanOrEqual(1);
@@ -183,6 +189,9 @@ describe("conflicting ops on one member", () => {
         (s, i) => i > 0 && s.start < all[i - 1]!.end && s.node !== all[i - 1]!.node,
       );
       expect(overlapping.length).toBeGreaterThan(0);
+      // A remove or add (a reconfiguration) runs alone: no member is faulted or restarted meanwhile.
+      for (const r of f.spans.filter((x) => x.what === "remove" || x.what === "add"))
+        expect(f.spans.filter((x) => x !== r && x.start < r.end && x.end > r.start)).toEqual([]);
       // While a member is out, no family faults it or starts it (undoing a fault, e.g. freeing
       // its disk, is fine).
       for (const rm of f.spans.filter((s) => s.what === "remove")) {

@@ -10,7 +10,13 @@ import { join } from "node:path";
 import type { Members } from "../../api/capabilities.js";
 import { HarnessError } from "../../api/cluster.js";
 import type { EtcdClient } from "../../client/types.js";
-import { retryUnhealthy, toMemberInfo, viaRunningMember } from "../member-calls.js";
+import {
+  ADD_RETRY_MS,
+  REMOVE_RETRY_MS,
+  retryUnhealthy,
+  toMemberInfo,
+  viaRunningMember,
+} from "../member-calls.js";
 import type { DockerCluster } from "./cluster.js";
 
 export interface DockerMembersParts {
@@ -34,7 +40,7 @@ export function dockerMembers(p: DockerMembersParts): (c: DockerCluster) => Memb
       list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
       remove: async (node) => {
         const info = cluster.node(node);
-        await retryUnhealthy(15_000, () =>
+        await retryUnhealthy(REMOVE_RETRY_MS, () =>
           viaOther(node, async (c) => {
             const m = (await c.memberList()).members.find(
               (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
@@ -54,7 +60,9 @@ export function dockerMembers(p: DockerMembersParts): (c: DockerCluster) => Memb
         const dir = p.dataDir(node);
         mkdirSync(dir, { recursive: true });
         for (const e of readdirSync(dir)) rmSync(join(dir, e), { recursive: true, force: true });
-        const added = await retryUnhealthy(15_000, () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])));
+        const added = await retryUnhealthy(ADD_RETRY_MS, () =>
+          viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+        );
         const initial = added.members
           .map((x) => `${x.name || (x.peerUrls.includes(info.peerUrl!) ? node : x.id)}=${x.peerUrls[0]}`)
           .join(",");

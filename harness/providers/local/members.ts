@@ -10,7 +10,13 @@ import { join } from "node:path";
 import type { Members } from "../../api/capabilities.js";
 import { HarnessError, type NodeInfo } from "../../api/cluster.js";
 import type { EtcdClient } from "../../client/types.js";
-import { retryUnhealthy, toMemberInfo, viaRunningMember } from "../member-calls.js";
+import {
+  ADD_RETRY_MS,
+  REMOVE_RETRY_MS,
+  retryUnhealthy,
+  toMemberInfo,
+  viaRunningMember,
+} from "../member-calls.js";
 import type { MemberProcess } from "./member.js";
 import type { ProcessRecord } from "./state.js";
 
@@ -39,7 +45,7 @@ export function membersCapability(p: MembersParts): Members {
     remove: async (node) => {
       const info = p.infos.get(node);
       if (!info) throw new HarnessError(`no member named ${node}`);
-      await retryUnhealthy(15_000, () =>
+      await retryUnhealthy(REMOVE_RETRY_MS, () =>
         viaOther(node, async (c) => {
           const m = (await c.memberList()).members.find(
             (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
@@ -61,7 +67,9 @@ export function membersCapability(p: MembersParts): Members {
       mkdirSync(p.dataDir(node), { recursive: true });
       for (const e of readdirSync(p.dataDir(node)))
         rmSync(join(p.dataDir(node), e), { recursive: true, force: true });
-      const added = await retryUnhealthy(15_000, () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])));
+      const added = await retryUnhealthy(ADD_RETRY_MS, () =>
+        viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+      );
       const initial = added.members
         .map((m) => `${m.name || (m.peerUrls.includes(info.peerUrl!) ? node : m.id)}=${m.peerUrls[0]}`)
         .join(",");
