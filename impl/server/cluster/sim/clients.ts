@@ -21,8 +21,14 @@ export interface ClientEvent {
   kind: "invoke" | "ok" | "error" | "refused" | "lost";
   f: ClientF;
   key: string;
-  /** invoke: write → value, cas → [from, to]; ok: read → value | null, cas → whether it swapped. */
+  /** write → value, cas → [from, to], read: null on invoke, value | null on ok. */
   value: unknown;
+  /**
+   * ok: what the response said — read `{modRev, version, rev}` (0, 0 when absent), write
+   * `{rev}`, cas `{swapped: true, rev}` or `{swapped: false, observed, modRev, version}`
+   * (the txn's failure branch reads the key). `rev`: the response header's revision.
+   */
+  result?: Record<string, unknown>;
   error?: { code: number; details: string };
 }
 
@@ -41,6 +47,17 @@ export interface ClientOptions {
   thinkMs: number;
   /** Clients stop invoking at this simulated time. */
   until: number;
+}
+
+interface Kv {
+  value: Uint8Array;
+  modRevision: number | string;
+  version: number | string;
+}
+
+function readKv(kv: Kv | undefined): { value: number | null; modRev: number; version: number } {
+  if (!kv) return { value: null, modRev: 0, version: 0 };
+  return { value: Number(td.decode(kv.value)), modRev: Number(kv.modRevision), version: Number(kv.version) };
 }
 
 const te = new TextEncoder();
@@ -81,7 +98,7 @@ export async function runClient(
         u.KV!.txn!({
           compare: [{ result: 0, target: 3, key: k, value: te.encode(String(from)) }],
           success: [{ requestPut: { key: k, value: te.encode(String(to)) } }],
-          failure: [],
+          failure: [{ requestRange: { key: k } }],
         } as never);
     }
     record({ time: sched.now, process: p, member, kind: "invoke", f, key, value });
@@ -91,18 +108,39 @@ export async function runClient(
     else if (!r.ok) {
       const g = toGrpcError(r.error);
       record({ ...base, kind: "error", value, error: { code: g.code, details: g.details } });
-    } else if (f === "read") {
-      const kv = (r.value as { kvs?: { value: Uint8Array }[] }).kvs?.[0];
-      const v = kv ? Number(td.decode(kv.value)) : null;
-      if (v !== null) seen.set(key, v);
-      record({ ...base, kind: "ok", value: v });
-    } else if (f === "write") {
-      seen.set(key, value as number);
-      record({ ...base, kind: "ok", value });
     } else {
-      const swapped = !!(r.value as { succeeded?: boolean }).succeeded;
-      if (swapped) seen.set(key, (value as number[])[1]!);
-      record({ ...base, kind: "ok", value: swapped });
+      const resp = r.value as {
+        header?: { revision?: number };
+        kvs?: Kv[];
+        succeeded?: boolean;
+        responses?: { responseRange?: { kvs?: Kv[] } }[];
+      };
+      const rev = Number(resp.header?.revision ?? -1);
+      if (f === "read") {
+        const kv = readKv(resp.kvs?.[0]);
+        if (kv.value !== null) seen.set(key, kv.value);
+        record({
+          ...base,
+          kind: "ok",
+          value: kv.value,
+          result: { modRev: kv.modRev, version: kv.version, rev },
+        });
+      } else if (f === "write") {
+        seen.set(key, value as number);
+        record({ ...base, kind: "ok", value, result: { rev } });
+      } else if (resp.succeeded) {
+        seen.set(key, (value as number[])[1]!);
+        record({ ...base, kind: "ok", value, result: { swapped: true, rev } });
+      } else {
+        const kv = readKv(resp.responses?.[0]?.responseRange?.kvs?.[0]);
+        if (kv.value !== null) seen.set(key, kv.value);
+        record({
+          ...base,
+          kind: "ok",
+          value,
+          result: { swapped: false, observed: kv.value, modRev: kv.modRev, version: kv.version },
+        });
+      }
     }
   }
 }

@@ -2,7 +2,9 @@
  * The simulated peer network: what RaftLoop needs of PeerTransport (send, addPeer,
  * removePeer, sendSide) over seeded links. Messages are encoded with the real peer codec
  * (codec.ts) and decoded on delivery; each takes a random delay (so they reorder), and the
- * current faults drop, duplicate, delay (up to `maxDelayMs`) and cut them (partition groups:
+ * current faults drop, duplicate (Raft's own messages, not forwarded proposals, MsgProp: a TCP
+ * stream cannot duplicate, and a duplicated proposal would be applied twice), delay (up to
+ * `maxDelayMs`) and cut them (partition groups:
  * members in different groups, or in none, cannot talk; checked at delivery). A snapshot
  * message reports its outcome to the sender (RawNode.reportSnapshot); a message cut by a
  * partition or sent to an unknown peer reports the peer unreachable, as the real transport.
@@ -67,7 +69,15 @@ export class SimNetwork {
   }
 
   /** Puts a frame on the wire from `from` (an incarnation) to member `to`. */
-  transmit(from: number, fromEnv: SimEnv, toRaft: number, frame: Buffer, side: boolean, snap: boolean): void {
+  transmit(
+    from: number,
+    fromEnv: SimEnv,
+    toRaft: number,
+    frame: Buffer,
+    side: boolean,
+    snap: boolean,
+    dupable = !side,
+  ): void {
     const to = this.nodeOf.get(toRaft);
     if (to === undefined) return;
     const sender = (): NetReceiver | undefined => {
@@ -106,7 +116,7 @@ export class SimNetwork {
       if (first && snap) sender()?.reportSnapshot(toRaft, true);
     };
     this.sched.at(this.delay(), () => deliverOnce(true));
-    if (this.dupRate > 0 && this.rand.float() < this.dupRate)
+    if (dupable && this.dupRate > 0 && this.rand.float() < this.dupRate)
       this.sched.at(this.delay(), () => deliverOnce(false));
   }
 }
@@ -133,7 +143,18 @@ export class SimEndpoint implements RaftLoopTransport {
     for (const m of msgs) {
       const snap = m.type === MessageType.Snap;
       if (!this.peers.has(m.to)) continue;
-      this.net.transmit(this.node, this.env, m.to, encodeMessage(m), false, snap);
+      // A forwarded proposal is never duplicated: the real transport (one TCP stream per peer)
+      // cannot, and Raft does not deduplicate proposals (neither does etcd), so a duplicated
+      // MsgProp would be applied twice — see README.md.
+      this.net.transmit(
+        this.node,
+        this.env,
+        m.to,
+        encodeMessage(m),
+        false,
+        snap,
+        m.type !== MessageType.Prop,
+      );
     }
   }
 

@@ -6,6 +6,7 @@
  *
  *   GAUNTLET_SIM_SEEDS=200 npx vitest run test/impl/server/cluster/sim   (npm run sim:server)
  *   GAUNTLET_SIM_SEED=17 npx vitest run test/impl/server/cluster/sim     (replay one seed)
+ *   GAUNTLET_SIM_SEED=17 GAUNTLET_SIM_TRACE=1 npx vitest run ...         (… printing faults and status)
  *
  * (`GAUNTLET_SIM_FROM` sets the first seed.) A failing seed prints its replay command.
  */
@@ -15,6 +16,7 @@ import { simulateServer, type ServerSimResult } from "../../../../../impl/server
 import { unsafe } from "../../../../../impl/server/unsafe.js";
 import { check } from "../../../../../checkers/linearizable/index.js";
 import type { Operation } from "../../../../../checkers/history/index.js";
+import { etcdRegisterModel } from "../../../../../workloads/register/model.js";
 import { toHistory } from "./history.js";
 
 const single = process.env.GAUNTLET_SIM_SEED ? Number(process.env.GAUNTLET_SIM_SEED) : undefined;
@@ -33,9 +35,15 @@ interface Checked {
 }
 
 async function runSeed(seed: number): Promise<Checked> {
-  const result = await simulateServer({ seed, nodes: nodesFor(seed) });
+  const tr = single !== undefined && !!process.env.GAUNTLET_SIM_TRACE;
+  const log = (t: number, s: string): void => console.log(`${(t / 1000).toFixed(3)}s ${s}`);
+  const result = await simulateServer({
+    seed,
+    nodes: nodesFor(seed),
+    ...(tr ? { onFault: log, onStatus: log } : {}),
+  });
   const history = toHistory(result.history);
-  const c = check(history, { model: "cas-register", timeoutMs: 30_000 });
+  const c = check(history, { model: etcdRegisterModel(), timeoutMs: 30_000 });
   const problems = [...result.violations];
   if (c.valid !== true) problems.push(`linearizability: ${c.valid} ${JSON.stringify(c).slice(0, 1500)}`);
   return { result, history, valid: c.valid, problems };
@@ -55,7 +63,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       for (const o of history) {
         if (o.type === "invoke") continue;
         ops++;
-        const k = `${o.type} ${o.f}${o.f === "read" && o.type === "ok" && o.value === null ? " (nil)" : ""}`;
+        const k = `${o.type} ${o.f}${o.f === "read" && o.type === "ok" && o.value === null ? " (nil)" : ""}${o.swapped === false ? " (not swapped)" : ""}`;
         totals[k] = (totals[k] ?? 0) + 1;
       }
       totals.crashes = (totals.crashes ?? 0) + result.crashes;
@@ -73,7 +81,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
     "over all seeds the workload and the faults took every path",
     () => {
       const t = JSON.stringify(totals);
-      for (const k of ["ok read", "ok write", "ok cas", "fail cas", "info write", "fail read"])
+      for (const k of ["ok read", "ok write", "ok cas", "info write", "info cas", "fail read", "fail write"])
         expect(totals[k] ?? 0, `${k}: ${t}`).toBeGreaterThan(0);
       expect(totals.crashes, t).toBeGreaterThan(0);
       expect(totals.leaderChanges, t).toBeGreaterThan(count);
@@ -90,36 +98,59 @@ describe("the whole server in the deterministic simulation, checked for lineariz
   });
 });
 
-describe.skipIf(single !== undefined)("the simulation itself", () => {
-  it("is deterministic: the same seed gives the same trace hash and history", async () => {
-    const a = await simulateServer({ seed: 4, nodes: 5 });
-    const b = await simulateServer({ seed: 4, nodes: 5 });
-    expect(a.traceHash).toBe(b.traceHash);
-    expect(b.history).toEqual(a.history);
-    expect(a.history.length).toBeGreaterThan(100);
-    const c = await simulateServer({ seed: 5, nodes: 5 });
-    expect(c.traceHash).not.toBe(a.traceHash);
-  }, 60_000);
+// Not in long runs (GAUNTLET_SIM_SEEDS) or replays: npm test runs these.
+describe.skipIf(single !== undefined || process.env.GAUNTLET_SIM_SEEDS !== undefined)(
+  "the simulation itself",
+  () => {
+    it("is deterministic: the same seed gives the same trace hash and history", async () => {
+      const a = await simulateServer({ seed: 4, nodes: 5 });
+      const b = await simulateServer({ seed: 4, nodes: 5 });
+      expect(a.traceHash).toBe(b.traceHash);
+      expect(b.history).toEqual(a.history);
+      expect(a.history.length).toBeGreaterThan(100);
+      const c = await simulateServer({ seed: 5, nodes: 5 });
+      expect(c.traceHash).not.toBe(a.traceHash);
+    }, 60_000);
 
-  it("the check is not vacuous: a read changed to a value never written makes the history invalid", async () => {
-    const { history } = await runSeed(1);
-    const i = history.findIndex((o) => o.type === "ok" && o.f === "read" && typeof o.value === "number");
-    expect(i).toBeGreaterThan(-1);
-    const bad = history.map((o, j) => (j === i ? { ...o, value: 999_999_999 } : o));
-    expect(check(bad, { model: "cas-register", timeoutMs: 20_000 }).valid).toBe(false);
-  }, 60_000);
+    it("the check is not vacuous: a read changed to a value never written makes the history invalid", async () => {
+      const { history } = await runSeed(1);
+      const i = history.findIndex((o) => o.type === "ok" && o.f === "read" && typeof o.value === "number");
+      expect(i).toBeGreaterThan(-1);
+      const bad = history.map((o, j) => (j === i ? { ...o, value: 999_999_999 } : o));
+      expect(check(bad, { model: etcdRegisterModel(), timeoutMs: 20_000 }).valid).toBe(false);
+      // The revision-aware model: a read reporting an older version of the value it saw is caught too.
+      const j = history.findIndex((o) => o.type === "ok" && o.f === "read" && Number(o.version) > 1);
+      expect(j).toBeGreaterThan(-1);
+      const older = history.map((o, k) => (k === j ? { ...o, version: Number(o.version) - 1 } : o));
+      expect(check(older, { model: etcdRegisterModel(), timeoutMs: 20_000 }).valid).toBe(false);
+    }, 60_000);
 
-  it("catches a planted bug: with --unsafe-stale-reads some seed's history is not linearizable", async () => {
-    unsafe.staleReads = true;
-    try {
-      let caught: number | undefined;
-      for (let seed = 1; seed <= 30 && caught === undefined; seed++) {
-        const { valid } = await runSeed(seed);
-        if (valid === false) caught = seed;
+    it("catches a planted bug: with --unsafe-early-ack some seed loses a write or diverges", async () => {
+      unsafe.earlyAck = true;
+      try {
+        let caught: number | undefined;
+        for (let seed = 1; seed <= 30 && caught === undefined; seed++) {
+          const { problems } = await runSeed(seed);
+          if (problems.length > 0) caught = seed;
+        }
+        expect(caught, "no seed in 1..30 caught early acks").toBeDefined();
+      } finally {
+        unsafe.earlyAck = false;
       }
-      expect(caught, "no seed in 1..30 caught stale reads").toBeDefined();
-    } finally {
-      unsafe.staleReads = false;
-    }
-  }, 120_000);
-});
+    }, 120_000);
+
+    it("catches a planted bug: with --unsafe-stale-reads some seed's history is not linearizable", async () => {
+      unsafe.staleReads = true;
+      try {
+        let caught: number | undefined;
+        for (let seed = 1; seed <= 30 && caught === undefined; seed++) {
+          const { valid } = await runSeed(seed);
+          if (valid === false) caught = seed;
+        }
+        expect(caught, "no seed in 1..30 caught stale reads").toBeDefined();
+      } finally {
+        unsafe.staleReads = false;
+      }
+    }, 120_000);
+  },
+);
