@@ -40,25 +40,36 @@ export async function viaRunningMember<T>(
 /**
  * How long a remove retries "unhealthy cluster": etcd refuses to remove a member unless the
  * members left have all been connected for its HealthInterval (5 s), e.g. after a restart; 2 s
- * more is enough when nothing else is down (the member nemesis holds every member's lock, so no
- * kill or pause starts meanwhile). Longer would only wait for another fault to end, holding the
- * other families up; the nemesis tries again at its next window.
+ * more is enough once every other member is up. (Retries stop at once while another member is
+ * down or paused: see {@link retryUnhealthy}.)
  */
 export const REMOVE_RETRY_MS = 7_000;
 /** How long an add retries "unhealthy cluster": longer, as it undoes a fault and must succeed. */
 export const ADD_RETRY_MS = 15_000;
 
+/** Whether every member but `node` is running and not paused (etcd's refusal can then end by itself). */
+export function othersUp(members: Iterable<ReachableMember>, node: string): boolean {
+  for (const m of members) if (m.name !== node && (!m.running || m.paused)) return false;
+  return true;
+}
+
 /**
  * etcd refuses reconfiguration until every member has been connected for a few seconds
- * ("unhealthy cluster", definite): retry that for up to `ms`.
+ * ("unhealthy cluster", definite): retry that for up to `ms`, but only while `canEnd()` says the
+ * refusal can end by itself (every other member up); with a member down or paused it would last
+ * until that fault ends, so the refusal is thrown at once instead of waiting needlessly.
  */
-export async function retryUnhealthy<T>(ms: number, f: () => Promise<T>): Promise<T> {
+export async function retryUnhealthy<T>(
+  ms: number,
+  f: () => Promise<T>,
+  canEnd: () => boolean = () => true,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
       return await f();
     } catch (err) {
-      if (Date.now() > deadline || !/unhealthy cluster/.test(String(err))) throw err;
+      if (Date.now() > deadline || !/unhealthy cluster/.test(String(err)) || !canEnd()) throw err;
       await new Promise((r) => setTimeout(r, 500));
     }
   }

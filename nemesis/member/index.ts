@@ -4,11 +4,11 @@
  * and adds it back as a new member (`--initial-cluster-state existing`). One member out at a
  * time, so the cluster never drops below a majority of its original size; needs ≥ 3 members.
  * Removed members are shared with the other families, which then leave them alone. Both ops
- * hold every member's lock (NodeLocks) while they act: a reconfiguration needs the other members
- * up (etcd refuses it as "unhealthy cluster" unless they have been connected for 5 s), so no
- * kill, pause, disk or clock fault starts or ends meanwhile (partitions may). A remove re-checks,
- * once it holds them, that every member is still running and unpaused. When a remove's outcome
- * is unknown, the cluster is asked: still a member means nothing was removed.
+ * hold the member's lock (NodeLocks) while they act; a remove re-checks, once it holds it, that
+ * every member is still running and unpaused. Other members may be faulted meanwhile (a
+ * reconfiguration under faults is a fault too): a remove that fails is settled by asking the
+ * cluster (still listed: nothing removed, `fail`; else `info`, and `stop-member` stops the
+ * process if it still runs before adding it back).
  */
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Completion, Invocation } from "../../harness/api/operation.js";
@@ -46,7 +46,7 @@ class MemberNemesis implements Nemesis {
     if (op.f === "stop-member") {
       const n = this.out;
       if (!n) return { type: "ok", value: { targets: [] } };
-      return this.shared.locks.with(c.nodes, op.f, () => this.addBack(n));
+      return this.shared.locks.with([n], op.f, () => this.addBack(n));
     }
     if (op.f !== "start-member") return { type: "fail", error: `unknown op ${op.f}` };
     const k = c.capabilities.killable;
@@ -64,7 +64,7 @@ class MemberNemesis implements Nemesis {
     const value = { shape: "remove", targets: [n] };
     // Out of the other families' way from now on (they re-check once they hold its lock).
     this.shared.removed.add(n);
-    return this.shared.locks.with(c.nodes, op.f, async (): Promise<Completion> => {
+    return this.shared.locks.with([n], op.f, async (): Promise<Completion> => {
       if (up().length < c.nodes.length) {
         this.shared.removed.delete(n);
         return notUp;

@@ -189,9 +189,6 @@ describe("conflicting ops on one member", () => {
         (s, i) => i > 0 && s.start < all[i - 1]!.end && s.node !== all[i - 1]!.node,
       );
       expect(overlapping.length).toBeGreaterThan(0);
-      // A remove or add (a reconfiguration) runs alone: no member is faulted or restarted meanwhile.
-      for (const r of f.spans.filter((x) => x.what === "remove" || x.what === "add"))
-        expect(f.spans.filter((x) => x !== r && x.start < r.end && x.end > r.start)).toEqual([]);
       // While a member is out, no family faults it or starts it (undoing a fault, e.g. freeing
       // its disk, is fine).
       for (const rm of f.spans.filter((s) => s.what === "remove")) {

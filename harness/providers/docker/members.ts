@@ -12,6 +12,7 @@ import { HarnessError } from "../../api/cluster.js";
 import type { EtcdClient } from "../../client/types.js";
 import {
   ADD_RETRY_MS,
+  othersUp,
   REMOVE_RETRY_MS,
   retryUnhealthy,
   toMemberInfo,
@@ -40,14 +41,17 @@ export function dockerMembers(p: DockerMembersParts): (c: DockerCluster) => Memb
       list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
       remove: async (node) => {
         const info = cluster.node(node);
-        await retryUnhealthy(REMOVE_RETRY_MS, () =>
-          viaOther(node, async (c) => {
-            const m = (await c.memberList()).members.find(
-              (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
-            );
-            if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
-            await c.memberRemove(m.id);
-          }),
+        await retryUnhealthy(
+          REMOVE_RETRY_MS,
+          () =>
+            viaOther(node, async (c) => {
+              const m = (await c.memberList()).members.find(
+                (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
+              );
+              if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
+              await c.memberRemove(m.id);
+            }),
+          () => othersUp(reachable(), node),
         );
         await cluster.member(node).kill();
         p.log(`removed member ${node}`);
@@ -60,8 +64,10 @@ export function dockerMembers(p: DockerMembersParts): (c: DockerCluster) => Memb
         const dir = p.dataDir(node);
         mkdirSync(dir, { recursive: true });
         for (const e of readdirSync(dir)) rmSync(join(dir, e), { recursive: true, force: true });
-        const added = await retryUnhealthy(ADD_RETRY_MS, () =>
-          viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+        const added = await retryUnhealthy(
+          ADD_RETRY_MS,
+          () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+          () => othersUp(reachable(), node),
         );
         const initial = added.members
           .map((x) => `${x.name || (x.peerUrls.includes(info.peerUrl!) ? node : x.id)}=${x.peerUrls[0]}`)

@@ -12,6 +12,7 @@ import { HarnessError, type NodeInfo } from "../../api/cluster.js";
 import type { EtcdClient } from "../../client/types.js";
 import {
   ADD_RETRY_MS,
+  othersUp,
   REMOVE_RETRY_MS,
   retryUnhealthy,
   toMemberInfo,
@@ -45,14 +46,17 @@ export function membersCapability(p: MembersParts): Members {
     remove: async (node) => {
       const info = p.infos.get(node);
       if (!info) throw new HarnessError(`no member named ${node}`);
-      await retryUnhealthy(REMOVE_RETRY_MS, () =>
-        viaOther(node, async (c) => {
-          const m = (await c.memberList()).members.find(
-            (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
-          );
-          if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
-          await c.memberRemove(m.id);
-        }),
+      await retryUnhealthy(
+        REMOVE_RETRY_MS,
+        () =>
+          viaOther(node, async (c) => {
+            const m = (await c.memberList()).members.find(
+              (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
+            );
+            if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
+            await c.memberRemove(m.id);
+          }),
+        () => othersUp(reachable(), node),
       );
       await p.members.get(node)!.kill();
       p.recordProcess(node, undefined);
@@ -67,8 +71,10 @@ export function membersCapability(p: MembersParts): Members {
       mkdirSync(p.dataDir(node), { recursive: true });
       for (const e of readdirSync(p.dataDir(node)))
         rmSync(join(p.dataDir(node), e), { recursive: true, force: true });
-      const added = await retryUnhealthy(ADD_RETRY_MS, () =>
-        viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+      const added = await retryUnhealthy(
+        ADD_RETRY_MS,
+        () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
+        () => othersUp(reachable(), node),
       );
       const initial = added.members
         .map((m) => `${m.name || (m.peerUrls.includes(info.peerUrl!) ? node : m.id)}=${m.peerUrls[0]}`)
