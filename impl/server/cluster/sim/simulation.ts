@@ -14,9 +14,10 @@
  * linearizability check (done by the caller: impl never imports checkers).
  */
 import type { MvccStore } from "../../../mvcc/index.js";
-import { Role, SeededRand } from "../../../raft/index.js";
+import { ConfChangeType, Role, SeededRand } from "../../../raft/index.js";
 import { TraceHash, fnv32 } from "../../../sim/trace-hash.js";
 import { randomSchedule, type FaultEvent, type Schedule } from "../../../sim/schedule.js";
+import { EtcdError } from "../../errors.js";
 import { parseFlags, type ServerConfig } from "../../flags.js";
 import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../ids.js";
 import { raftIdOf, type MemberInfo } from "../members.js";
@@ -51,6 +52,12 @@ export interface ServerSimOptions {
   snapshotCount?: number;
   /** Log entries kept behind a snapshot (default 5). */
   catchUpEntries?: number;
+  /**
+   * Membership changes: the schedule (impl/sim's, with confChanges) also adds up to two members
+   * as learners (started with --initial-cluster-state existing once the change is applied),
+   * promotes learners and removes members (never below 3 voters). Default false.
+   */
+  confChanges?: boolean;
   /** Called for each fault applied (for --trace style output). */
   onFault?: (time: number, what: string) => void;
   /** Called every simulated second with each live member's role, term, commit and applied index. */
@@ -69,6 +76,8 @@ export interface ServerSimResult {
   events: number;
   delivered: number;
   crashes: number;
+  /** Membership changes applied. */
+  confChanges: number;
   leaderChanges: number;
   snapshotsSent: number;
   /** The highest applied index reached. */
@@ -77,17 +86,26 @@ export interface ServerSimResult {
 
 const HEARTBEAT_MS = 100;
 
-function clusterConfig(nodes: number): { configs: ServerConfig[]; infos: MemberInfo[]; cid: bigint } {
-  const names = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+/** Flags and member table of `nodes` initial members and `extra` members that may join later. */
+function clusterConfig(
+  nodes: number,
+  extra: number,
+): { configs: ServerConfig[]; infos: MemberInfo[]; cid: bigint } {
+  const names = Array.from({ length: nodes + extra }, (_, i) => `n${i + 1}`);
   const peer = (i: number): string => `http://10.0.0.${i + 1}:2380`;
-  const initial = names.map((n, i) => `${n}=${peer(i)}`).join(",");
+  const initial = names
+    .slice(0, nodes)
+    .map((n, i) => `${n}=${peer(i)}`)
+    .join(",");
   const token = "gauntlet-sim";
   const configs = names.map((n, i) => {
     const r = parseFlags([
       "--name",
       n,
       "--initial-cluster",
-      initial,
+      i < nodes ? initial : `${initial},${n}=${peer(i)}`,
+      "--initial-cluster-state",
+      i < nodes ? "new" : "existing",
       "--initial-cluster-token",
       token,
       "--initial-advertise-peer-urls",
@@ -117,7 +135,26 @@ function clusterConfig(nodes: number): { configs: ServerConfig[]; infos: MemberI
       isLearner: false,
     };
   });
-  return { configs, infos, cid: deriveClusterId(infos.map((m) => m.id)) };
+  return { configs, infos, cid: deriveClusterId(infos.slice(0, nodes).map((m) => m.id)) };
+}
+
+/**
+ * impl/sim's random schedule; with membership changes, plus one round of them at seeded
+ * times (add a learner, promote it, remove a member, add another learner), since the random
+ * schedule draws them rarely.
+ */
+export function defaultSchedule(seed: number, nodes: number, ticks: number, confChanges: boolean): Schedule {
+  const events: FaultEvent[] = randomSchedule(seed, { nodes, ticks, confChanges });
+  if (!confChanges) return events;
+  const r = new SeededRand(seed ^ 0x3c6ef372);
+  const third = Math.max(1, Math.floor(ticks / 3));
+  events.push(
+    { at: 5 + r.intn(third), kind: "add-learner" },
+    { at: third + r.intn(third), kind: "promote" },
+    { at: third + r.intn(third), kind: "remove", node: 1 + r.intn(nodes + 1) },
+    { at: 2 * third + r.intn(third), kind: "add-learner" },
+  );
+  return events.sort((a, b) => a.at - b.at);
 }
 
 const te = new TextEncoder();
@@ -143,7 +180,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const ticks = o.ticks ?? 150;
   const faultMs = ticks * HEARTBEAT_MS;
   const quietMs = o.quietMs ?? 9000;
-  const schedule = o.schedule ?? randomSchedule(o.seed, { nodes: n, ticks });
+  const schedule = o.schedule ?? defaultSchedule(o.seed, n, ticks, !!o.confChanges);
   const sched = new Scheduler();
   const trace = new TraceHash();
   const net = new SimNetwork(sched, new SeededRand(o.seed * 31 + 1), trace);
@@ -151,8 +188,15 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const violate = (s: string): void => {
     if (violations.length < 50) violations.push(`${(sched.now / 1000).toFixed(3)}s: ${s}`);
   };
-  const { configs, infos, cid } = clusterConfig(n);
-  for (let i = 0; i < n; i++) net.nodeOf.set(infos[i]!.raftId, i + 1);
+  const extra = o.confChanges ? 2 : 0;
+  const { configs, infos, cid } = clusterConfig(n, extra);
+  for (let i = 0; i < n + extra; i++) net.nodeOf.set(infos[i]!.raftId, i + 1);
+  /** Members started at least once (1..n at first; added ones after their AddLearner commits). */
+  const started = new Set<number>(infos.slice(0, n).map((_, i) => i + 1));
+  /** Members removed from the cluster (never restarted). */
+  const removed = new Set<number>();
+  /** The member table a joining member starts with (as join.ts asks the cluster for it). */
+  const joinTable = new Map<number, MemberInfo[]>();
   const clocks = infos.map(() => new NodeClock(sched));
   const disks = infos.map(
     (_, i) =>
@@ -169,6 +213,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const applied = new Map<number, { digest: number; node: number }>();
   let maxApplied = 0;
   let crashes = 0;
+  let confChanges = 0;
   let leaderChanges = 0;
   let lastLeader = 0;
 
@@ -189,16 +234,20 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
         {
           node,
           self: infos[i]!,
-          initial: infos,
+          initial: joinTable.get(node) ?? infos.slice(0, n),
           clusterId: cid,
           config: configs[i]!,
           snapshotCount: o.snapshotCount ?? 25,
           seed: (o.seed * 1000003 + node * 7907 + incarnations[i]! * 104729) >>> 0,
-          bootstrap: true,
+          bootstrap: node <= n,
           onApplied,
           onFatal: (nd, err) =>
             violate(`member ${nd}: raft loop failed: ${err instanceof Error ? err.message : String(err)}`),
-          onRemoved: (nd) => violate(`member ${nd} was removed (no membership change was made)`),
+          onRemoved: (nd) => {
+            if (!o.confChanges) violate(`member ${nd} was removed (no membership change was made)`);
+            removed.add(nd);
+            stop(nd);
+          },
         },
         sched,
         clocks[i]!,
@@ -221,16 +270,21 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     }
   };
 
-  const crash = (node: number): void => {
+  /** Takes a member out of the simulation (its in-flight client calls are lost); true if it was live. */
+  const stop = (node: number): boolean => {
     const inc = live.get(node);
-    if (!inc) return;
-    crashes++;
+    if (!inc) return false;
     inc.env.kill();
     live.delete(node);
-    disks[node - 1]!.crash();
     const calls = inflight.get(node);
     inflight.delete(node);
     if (calls) for (const settle of calls) settle("lost");
+    return true;
+  };
+  const crash = (node: number): void => {
+    if (!stop(node)) return;
+    crashes++;
+    disks[node - 1]!.crash();
   };
 
   const leader = (): number | undefined => {
@@ -244,7 +298,31 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     return best;
   };
 
-  const ids = (): number[] => infos.map((_, i) => i + 1);
+  const ids = (): number[] => [...started];
+  const nodeOfRaft = (raftId: number): number | undefined => net.nodeOf.get(raftId);
+  /** A membership change proposed through the current leader (as the Cluster API does). */
+  const confChange = (type: ConfChangeType, node: number, then?: () => void): string => {
+    const l = leader();
+    if (l === undefined) return "(no leader)";
+    const info = infos[node - 1]!;
+    live
+      .get(l)!
+      .loop.proposeConfChange(type, { ...info, isLearner: type === ConfChangeType.AddLearner })
+      .then(
+        () => {
+          confChanges++;
+          trace.add(-3);
+          trace.add(node);
+          o.onFault?.(
+            sched.now,
+            `conf change ${type === ConfChangeType.AddLearner ? "add-learner" : type === ConfChangeType.AddNode ? "promote" : "remove"} ${node} applied`,
+          );
+          then?.();
+        },
+        () => {},
+      );
+    return `via ${l}`;
+  };
   const applyFault = (e: FaultEvent): void => {
     let what: string = e.kind;
     switch (e.kind) {
@@ -260,7 +338,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
         what = `crash ${e.node}`;
         break;
       case "restart":
-        if (!live.has(e.node) && e.node >= 1 && e.node <= n) boot(e.node);
+        if (!live.has(e.node) && started.has(e.node) && !removed.has(e.node)) boot(e.node);
         what = `restart ${e.node}`;
         break;
       case "drop":
@@ -302,8 +380,50 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
         what = `isolate-leader ${l ?? "(none)"}`;
         break;
       }
-      default:
-        what = `${e.kind} (not simulated: membership)`;
+      case "add-learner": {
+        const node = infos.findIndex((_, i) => !started.has(i + 1)) + 1;
+        if (!o.confChanges || node === 0) {
+          what = "add-learner (none left)";
+          break;
+        }
+        const l = leader();
+        if (l !== undefined)
+          joinTable.set(node, [...live.get(l)!.members.list(), { ...infos[node - 1]!, isLearner: true }]);
+        what = `add-learner ${node} ${confChange(ConfChangeType.AddLearner, node, () => {
+          if (started.has(node)) return;
+          started.add(node);
+          boot(node);
+        })}`;
+        break;
+      }
+      case "promote": {
+        const l = leader();
+        const learner = l === undefined ? undefined : live.get(l)!.node.status().learners.map(nodeOfRaft)[0];
+        what =
+          learner === undefined || !o.confChanges
+            ? "promote (no learner)"
+            : `promote ${learner} ${confChange(ConfChangeType.AddNode, learner)}`;
+        break;
+      }
+      case "remove": {
+        const l = leader();
+        const st = l === undefined ? undefined : live.get(l)!.node.status();
+        const target = infos[e.node - 1];
+        if (!o.confChanges || !st || !target) {
+          what = `remove ${e.node} (skipped)`;
+          break;
+        }
+        const isVoter = st.voters.includes(target.raftId);
+        if ((!isVoter && !st.learners.includes(target.raftId)) || (isVoter && st.voters.length <= 3)) {
+          what = `remove ${e.node} (skipped: not a member, or fewer than 3 voters would remain)`;
+          break;
+        }
+        what = `remove ${e.node} ${confChange(ConfChangeType.RemoveNode, e.node, () => {
+          removed.add(e.node);
+          stop(e.node);
+        })}`;
+        break;
+      }
     }
     trace.addString(what);
     o.onFault?.(sched.now, what);
@@ -321,6 +441,12 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const call: ClientCall = (member, fn) => {
     const inc = live.get(member);
     if (!inc) return Promise.resolve("refused");
+    // As start.ts: a learner serves no KV request but serializable ranges.
+    if (inc.node.raft.prs.learners.includes(infos[member - 1]!.raftId))
+      return Promise.resolve({
+        ok: false,
+        error: new EtcdError(14, "etcdserver: rpc not supported for learner"),
+      });
     return new Promise((resolve) => {
       let done = false;
       const settle = (r: Parameters<typeof resolve>[0]): void => {
@@ -387,7 +513,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     net.dupRate = 0;
     net.maxDelayMs = 0;
     for (const c of clocks) c.setRate(1);
-    for (let node = 1; node <= n; node++) if (!live.has(node)) boot(node);
+    for (const node of started) if (!live.has(node) && !removed.has(node)) boot(node);
     trace.addString("heal all");
     o.onFault?.(sched.now, "heal all, restart all");
   });
@@ -404,7 +530,8 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   // Convergence: every member catches up to the same applied index.
   const converged = (): boolean => {
     const idx = [...live.values()].map((i) => i.loop.appliedIndex);
-    return idx.length === n && idx.every((x) => x === idx[0]) && idx[0]! >= maxApplied;
+    const want = [...started].filter((x) => !removed.has(x)).length;
+    return idx.length === want && idx.every((x) => x === idx[0]) && idx[0]! >= maxApplied;
   };
   await sched.run(sched.now + 5000, converged);
   if (!converged())
@@ -427,6 +554,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     events: sched.events,
     delivered: net.delivered,
     crashes,
+    confChanges,
     leaderChanges,
     snapshotsSent: net.snapshots,
     appliedIndex: maxApplied,

@@ -24,6 +24,8 @@ const from = Number(process.env.GAUNTLET_SIM_FROM ?? 1);
 const count = single !== undefined ? 1 : Number(process.env.GAUNTLET_SIM_SEEDS ?? 12);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => from + i);
 const nodesFor = (seed: number): number => (seed % 2 === 0 ? 5 : 3);
+/** Every third seed adds, promotes and removes members too. */
+const confChangesFor = (seed: number): boolean => seed % 3 === 0;
 const replay = (seed: number): string =>
   `GAUNTLET_SIM_SEED=${seed} npx vitest run test/impl/server/cluster/sim/whole-server.test.ts`;
 
@@ -40,6 +42,7 @@ async function runSeed(seed: number): Promise<Checked> {
   const result = await simulateServer({
     seed,
     nodes: nodesFor(seed),
+    confChanges: confChangesFor(seed),
     ...(tr ? { onFault: log, onStatus: log } : {}),
   });
   const history = toHistory(result.history);
@@ -57,7 +60,7 @@ const t0 = performance.now();
 
 describe("the whole server in the deterministic simulation, checked for linearizability", () => {
   for (const seed of seeds) {
-    it(`seed ${seed}, ${nodesFor(seed)} members`, async () => {
+    it(`seed ${seed}, ${nodesFor(seed)} members${confChangesFor(seed) ? ", membership changes" : ""}`, async () => {
       const { result, history, problems } = await runSeed(seed);
       ran++;
       for (const o of history) {
@@ -69,6 +72,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       totals.crashes = (totals.crashes ?? 0) + result.crashes;
       totals.snapshots = (totals.snapshots ?? 0) + result.snapshotsSent;
       totals.leaderChanges = (totals.leaderChanges ?? 0) + result.leaderChanges;
+      totals.confChanges = (totals.confChanges ?? 0) + result.confChanges;
       if (problems.length > 0) {
         violating++;
         console.log(`seed ${seed} FAILED: ${problems.join("\n  ")}\n  replay: ${replay(seed)}`);
@@ -85,6 +89,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
         expect(totals[k] ?? 0, `${k}: ${t}`).toBeGreaterThan(0);
       expect(totals.crashes, t).toBeGreaterThan(0);
       expect(totals.leaderChanges, t).toBeGreaterThan(count);
+      expect(totals.confChanges, t).toBeGreaterThan(0);
     },
   );
 
