@@ -1,10 +1,14 @@
 /**
  * What `gauntlet check` prints for one input: a readable line (plus, for a history that is
- * not linearizable, the explanation of its first failing keys), or one JSON object
- * (`--json`, JSON Lines).
+ * not linearizable, the explanation of its first failing keys; for a history with store
+ * revisions, the revision check's verdict; for a set history, the set-full verdict), or one
+ * JSON object (`--json`, JSON Lines).
  */
-import type { CheckResult, PartitionResult } from "../../../checkers/linearizable/index.js";
+import type { CheckResult, PartitionResult, Validity } from "../../../checkers/linearizable/index.js";
+import { mergeValidity } from "../../../checkers/linearizable/index.js";
 import type { HistoryFormat } from "../../../checkers/history/index.js";
+import type { RevisionResult } from "../../../checkers/revisions/index.js";
+import type { SetCheckResult } from "../../../checkers/set/index.js";
 
 export interface Checked {
   label: string;
@@ -17,7 +21,79 @@ export interface Checked {
   parseMs: number;
   checkMs: number;
   result: CheckResult;
+  /** The global revision check, when the history carries store revisions (`rev`). */
+  revisions?: RevisionResult;
+  /** Why register checks: "from test.json", "given by --workload", or the guess. */
+  workloadWhy?: string;
   html?: string;
+}
+
+/** A set history, checked with set-full and the revision check. */
+export interface SetChecked {
+  kind: "set";
+  label: string;
+  format: HistoryFormat;
+  workloadWhy: string;
+  events: number;
+  parseMs: number;
+  checkMs: number;
+  set: SetCheckResult;
+  revisions: RevisionResult;
+}
+
+/** The verdict of one checked input. */
+export function validityOf(c: Checked | SetChecked): Validity {
+  if ("kind" in c) return c.set.valid && c.revisions.valid;
+  return mergeValidity(c.result.valid, c.revisions?.valid ?? true);
+}
+
+/** How many revision / set counterexamples the readable output explains. */
+export const EXPLAINED_VIOLATIONS = 2;
+
+function revisionLines(r: RevisionResult | undefined): string[] {
+  if (!r || r.writes + r.reads === 0) return [];
+  const lines = [`  ${r.summary}`];
+  for (const v of r.violations.slice(0, EXPLAINED_VIOLATIONS))
+    for (const l of v.explanation.split("\n")) lines.push(`    ${l}`);
+  const total = Object.values(r.counts).reduce((a, b) => a + b, 0);
+  if (total > EXPLAINED_VIOLATIONS)
+    lines.push(`    ... and ${total - EXPLAINED_VIOLATIONS} more (see --json)`);
+  return lines;
+}
+
+/** The readable lines for one checked set history. */
+export function setLines(c: SetChecked): string[] {
+  const v = validityOf(c);
+  const lines = [
+    `${c.label}: set ${v === true ? "VALID" : "NOT valid"} — ${c.set.summary.replace(/^set (NOT )?valid: /, "")}, ${ms(c.checkMs)} ms [workload set, ${c.workloadWhy}]`,
+  ];
+  for (const f of c.set.failures.slice(0, EXPLAINED_VIOLATIONS)) lines.push(`  ${f.explanation}`);
+  const bad =
+    c.set.counts.lost +
+    c.set.counts.stale +
+    c.set.counts.unexpected +
+    c.set.counts.failedRead +
+    c.set.counts.duplicated;
+  if (bad > EXPLAINED_VIOLATIONS) lines.push(`  ... and ${bad - EXPLAINED_VIOLATIONS} more (see --json)`);
+  lines.push(...revisionLines(c.revisions));
+  return lines;
+}
+
+/** The `--json` object for one checked set history. */
+export function setJsonObject(c: SetChecked): Record<string, unknown> {
+  return {
+    file: c.label,
+    valid: validityOf(c),
+    workload: "set",
+    workloadWhy: c.workloadWhy,
+    events: c.events,
+    parseMs: round(c.parseMs),
+    ms: round(c.checkMs),
+    format: c.format,
+    summary: c.set.summary,
+    set: c.set,
+    revisions: c.revisions,
+  };
 }
 
 export interface Failed {
@@ -37,6 +113,11 @@ const keyName = (p: PartitionResult): string => (p.key === undefined ? "(no key)
 
 function verdictWord(c: Checked): string {
   const r = c.result;
+  const rev = c.revisions && !c.revisions.valid ? ", but revisions INCONSISTENT" : "";
+  return linearWord(r) + rev;
+}
+
+function linearWord(r: CheckResult): string {
   if (r.valid === true) return "linearizable";
   if (r.valid === false) {
     const bad = r.partitions.filter((p) => p.valid === false).length;
@@ -61,6 +142,7 @@ export function humanLines(c: Checked): string[] {
     if (failing.length > EXPLAINED_KEYS)
       lines.push(`  ... and ${failing.length - EXPLAINED_KEYS} more failing keys (see --json or --html)`);
   }
+  lines.push(...revisionLines(c.revisions));
   if (c.html) lines.push(`  report: ${c.html}`);
   return lines;
 }
@@ -70,7 +152,8 @@ export function jsonObject(c: Checked): Record<string, unknown> {
   const r = c.result;
   return {
     file: c.label,
-    valid: r.valid,
+    valid: validityOf(c),
+    linearizable: r.valid,
     ops: r.operations.length,
     ms: round(c.checkMs),
     keys: r.keys,
@@ -94,6 +177,7 @@ export function jsonObject(c: Checked): Record<string, unknown> {
     unknown: r.partitions
       .filter((p) => p.valid === "unknown")
       .map((p) => ({ key: p.key ?? null, reason: p.reason ?? null })),
+    ...(c.revisions && c.revisions.writes + c.revisions.reads > 0 ? { revisions: c.revisions } : {}),
     ...(c.html ? { html: c.html } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * `gauntlet check [options] FILE...`: checks histories for linearizability (docs/check.md).
+ * `gauntlet check [options] FILE...`: checks histories — register histories for linearizability
+ * and store revisions, set histories with set-full and revisions (docs/check.md).
  * The work is in ../check/run.ts, loaded only when the command runs, so that `--help` and the
  * other commands do not pay for the checker's modules.
  */
@@ -10,6 +11,7 @@ interface Argv {
   files: string[];
   format: "auto" | "jsonl" | "jepsen-log" | "edn";
   model?: string;
+  workload?: "register" | "set";
   json: boolean;
   html?: string;
   timeout: number;
@@ -17,7 +19,8 @@ interface Argv {
 
 export const checkCommand: CommandModule<object, Argv> = {
   command: "check <files..>",
-  describe: "check histories (files, or run directories holding history.jsonl) for linearizability",
+  describe:
+    "check histories (files, or run directories holding history.jsonl): linearizability and revisions, or set-full for set histories",
   builder: (y) =>
     y
       .positional("files", {
@@ -35,6 +38,11 @@ export const checkCommand: CommandModule<object, Argv> = {
         type: "string",
         describe:
           "register | cas-register | kv | etcd-register (default: from a run's test.json, else guessed per file from its format and operations)",
+      })
+      .option("workload", {
+        choices: ["register", "set"] as const,
+        describe:
+          "which workload's checks: register (linearizability + revisions) or set (set-full + revisions); default: from a run's test.json, else set when the history has add operations",
       })
       .option("json", {
         type: "boolean",
@@ -65,6 +73,7 @@ export const checkCommand: CommandModule<object, Argv> = {
       files: argv.files,
       format: argv.format,
       model: argv.model,
+      workload: argv.workload,
       json: argv.json,
       html: argv.html,
       timeout: argv.timeout,
