@@ -114,6 +114,11 @@ export class RaftLoop extends ApplyLoop {
   lead = 0;
   role: Role = Role.Follower;
   removed = false;
+  /**
+   * True while a Ready waits for disk space (saveRetrying): `role` and `lead` are then stale —
+   * the core may have been deposed — so leader-only answers (lease keep-alives) must not be given.
+   */
+  stalled = false;
   /** Called on each leader change (lead = 0: none). */
   onLeaderChange: ((lead: number, isLeader: boolean) => void) | undefined;
 
@@ -386,10 +391,16 @@ export class RaftLoop extends ApplyLoop {
         await this.o.storage.save(p);
         if (attempt > 1)
           this.o.log.info("raft: saved the pending Ready: the disk has space again", { attempts: attempt });
+        if (this.stalled) {
+          this.stalled = false;
+          // Keep-alives were refused while stalled: as a new leader does, give leases a fresh TTL.
+          if (this.isLeader) this.o.store.leasePromote(this.o.now());
+        }
         return;
       } catch (err) {
         if (this.stopped) return;
         if (!(err instanceof NoSpaceError)) throw err;
+        this.stalled = true;
         if (attempt === 1)
           this.o.log.warn("raft: disk full, cannot save the Ready: retrying it until space is freed", {
             error: err.message,

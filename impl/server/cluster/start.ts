@@ -182,7 +182,8 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     metrics,
     initialDbBytes: recovered.snapshot?.data.byteLength ?? 0,
     raftTerm: () => node.raft.term,
-    isLeader: () => loop.isLeader,
+    // Not while stalled on a full disk (maybe deposed already): no lease expiry from here then.
+    isLeader: () => loop.isLeader && !loop.stalled,
     makeLoop: (apply) =>
       (loop = new RaftLoop(
         {
@@ -240,7 +241,8 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     } else if (msg.t === "ka") {
       let ttl = 0;
       let err: string | undefined;
-      if (!loop.isLeader) err = "etcdserver: not leader";
+      // A leader stalled on a full disk may have been deposed already: it does not renew leases.
+      if (!loop.isLeader || loop.stalled) err = "etcdserver: not leader";
       else
         try {
           ttl = leaderTtl(msg.id, !!msg.query);
@@ -274,6 +276,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   }
   /** Lease keep-alives and TTL queries are answered by the leader (only its clock expires leases). */
   function keepAlive(id: number, query = false): Promise<number> {
+    if (loop.stalled) return Promise.reject(Errors.noLeader());
     if (loop.isLeader) {
       try {
         return Promise.resolve(leaderTtl(id, query));
@@ -327,7 +330,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
   const baseTtl = lease.leaseTimeToLive!;
   lease.leaseTimeToLive = (async (r: { ID: number; keys?: boolean }) => {
     const local = (await baseTtl(r as never)) as { TTL: number };
-    if (local.TTL === -1 || loop.isLeader) return local;
+    if (local.TTL === -1 || (loop.isLeader && !loop.stalled)) return local;
     return { ...local, TTL: await keepAlive(Number(r.ID), true) };
   }) as never;
 
