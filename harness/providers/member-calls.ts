@@ -82,32 +82,29 @@ export function toMemberInfo(m: MemberInfo): MemberInfo {
 /**
  * What an operator does once a full disk has space again (etcd needs it; the reference server
  * too): `etcdctl alarm disarm` of every NOSPACE alarm, asked of the freed member `node` (the
- * reference server's alarms are per member), or — when it is not running or does not answer —
- * of the other running, unpaused members in turn (etcd's alarms are replicated, so any member
- * can disarm them). Stops at the first member that answered. Best effort: failures are logged,
- * never thrown; each call gives up after 2 s (a disarm goes through Raft and waits for a quorum).
+ * reference server's alarms are per member) or, when it is not running or paused, of another
+ * running, unpaused member (etcd's alarms are replicated, so any member can disarm them).
+ * Best effort: a failure is logged, never thrown; each call gives up after 2 s (a disarm goes
+ * through Raft and waits for a quorum; the reference server drops its alarm at once anyway).
  */
 export async function disarmNoSpace(
   members: Iterable<ReachableMember>,
   node: string,
   log: (line: string) => void,
 ): Promise<void> {
-  const all = [...members];
-  const order = [...all.filter((m) => m.name === node), ...all.filter((m) => m.name !== node)];
-  for (const m of order) {
-    if (!m.running || m.paused) continue;
-    const c = createClient({ endpoint: m.endpoint, timeoutMs: 2000 });
-    try {
-      for (const a of await c.alarmList())
-        if (a.alarm === "NOSPACE") {
-          await c.alarmDisarm(a);
-          log(`alarm NOSPACE of member ${a.memberId} disarmed (via ${m.name})`);
-        }
-      return;
-    } catch (err) {
-      log(`alarm disarm via ${m.name} failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      c.close();
-    }
+  const up = [...members].filter((m) => m.running && !m.paused);
+  const m = up.find((x) => x.name === node) ?? up[0];
+  if (!m) return;
+  const c = createClient({ endpoint: m.endpoint, timeoutMs: 2000 });
+  try {
+    for (const a of await c.alarmList())
+      if (a.alarm === "NOSPACE") {
+        await c.alarmDisarm(a);
+        log(`alarm NOSPACE of member ${a.memberId} disarmed (via ${m.name})`);
+      }
+  } catch (err) {
+    log(`alarm disarm via ${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    c.close();
   }
 }
