@@ -8,7 +8,8 @@
  *   GAUNTLET_SIM_SEED=17 npx vitest run test/impl/server/cluster/sim     (replay one seed)
  *   GAUNTLET_SIM_SEED=17 GAUNTLET_SIM_TRACE=1 npx vitest run ...         (… printing faults and status)
  *
- * (`GAUNTLET_SIM_FROM` sets the first seed.) A failing seed prints its replay command.
+ * (`GAUNTLET_SIM_FROM` sets the first seed, `GAUNTLET_SIM_TICKS` the fault phase: default 150
+ * ticks of 100 ms.) A failing seed prints its replay command.
  */
 import { loadavg } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,10 +25,15 @@ const from = Number(process.env.GAUNTLET_SIM_FROM ?? 1);
 const count = single !== undefined ? 1 : Number(process.env.GAUNTLET_SIM_SEEDS ?? 12);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => from + i);
 const nodesFor = (seed: number): number => (seed % 2 === 0 ? 5 : 3);
+/** Fault phase in ticks of 100 ms. */
+const ticks = Number(process.env.GAUNTLET_SIM_TICKS ?? 150);
+/** Snapshot settings vary with the seed: a snapshot every 5–34 entries, 0–9 entries kept behind it. */
+const snapshotCountFor = (seed: number): number => 5 + ((seed * 7) % 30);
+const catchUpFor = (seed: number): number => (seed * 3) % 10;
 /** Every third seed adds, promotes and removes members too. */
 const confChangesFor = (seed: number): boolean => seed % 3 === 0;
 const replay = (seed: number): string =>
-  `GAUNTLET_SIM_SEED=${seed} npx vitest run test/impl/server/cluster/sim/whole-server.test.ts`;
+  `${ticks !== 150 ? `GAUNTLET_SIM_TICKS=${ticks} ` : ""}GAUNTLET_SIM_SEED=${seed} npx vitest run test/impl/server/cluster/sim/whole-server.test.ts`;
 
 interface Checked {
   result: ServerSimResult;
@@ -43,6 +49,9 @@ async function runSeed(seed: number): Promise<Checked> {
     seed,
     nodes: nodesFor(seed),
     confChanges: confChangesFor(seed),
+    ticks,
+    snapshotCount: snapshotCountFor(seed),
+    catchUpEntries: catchUpFor(seed),
     ...(tr ? { onFault: log, onStatus: log } : {}),
   });
   const history = toHistory(result.history);
@@ -90,6 +99,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       expect(totals.crashes, t).toBeGreaterThan(0);
       expect(totals.leaderChanges, t).toBeGreaterThan(count);
       expect(totals.confChanges, t).toBeGreaterThan(0);
+      expect(totals.snapshots, t).toBeGreaterThan(0);
     },
   );
 
