@@ -3,9 +3,9 @@
  * it, the hard state), as two images — what was written and what was synced. Writes complete
  * after a seeded delay, one at a time in order, and only then reach the Raft core's
  * MemoryStorage (as RaftDiskStorage.save). A Ready with `mustSync = false` is written but not
- * synced; a `mustSync` write or a snapshot syncs everything before it. A crash (power loss)
- * drops the writes in flight and reverts the disk to its synced image; `recover()` rebuilds a
- * MemoryStorage from it as RaftDiskStorage.open does from a data dir.
+ * synced; a `mustSync` write or a snapshot syncs everything before it. A crash drops the
+ * writes in flight and, if it is a power loss, reverts the disk to its synced image; `open()`
+ * rebuilds a MemoryStorage from it as RaftDiskStorage.open does from a data dir.
  */
 import type { ConfState, Entry, HardState, Snapshot } from "../../../raft/index.js";
 import { MemoryStorage, isEmptyHardState, isEmptySnapshot } from "../../../raft/index.js";
@@ -53,9 +53,12 @@ export class SimDisk {
     private readonly o: DiskOptions,
   ) {}
 
-  /** A power loss: what was not synced is gone. */
-  crash(): void {
-    this.written = copy(this.synced);
+  /**
+   * The member dies. `powerLoss`: what was not synced is gone; otherwise (kill -9) what was
+   * written survives in the page cache. Writes in flight are lost either way.
+   */
+  crash(powerLoss: boolean): void {
+    if (powerLoss) this.written = copy(this.synced);
   }
 
   get fresh(): boolean {

@@ -213,6 +213,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const applied = new Map<number, { digest: number; node: number }>();
   let maxApplied = 0;
   let crashes = 0;
+  const crashRand = new SeededRand(o.seed * 613 + 5);
   let confChanges = 0;
   let leaderChanges = 0;
   let lastLeader = 0;
@@ -284,7 +285,11 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const crash = (node: number): void => {
     if (!stop(node)) return;
     crashes++;
-    disks[node - 1]!.crash();
+    // Half the crashes are power losses (unsynced writes lost), half kill -9 (page cache kept).
+    const powerLoss = crashRand.intn(2) === 0;
+    disks[node - 1]!.crash(powerLoss);
+    trace.add(powerLoss ? -4 : -5);
+    o.onFault?.(sched.now, `member ${node} ${powerLoss ? "loses power" : "is killed (kill -9)"}`);
   };
 
   const leader = (): number | undefined => {

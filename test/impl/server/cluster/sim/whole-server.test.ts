@@ -82,9 +82,12 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       totals.snapshots = (totals.snapshots ?? 0) + result.snapshotsSent;
       totals.leaderChanges = (totals.leaderChanges ?? 0) + result.leaderChanges;
       totals.confChanges = (totals.confChanges ?? 0) + result.confChanges;
+      if (single !== undefined) console.log(`seed ${seed}: trace hash: ${result.traceHash}`);
       if (problems.length > 0) {
         violating++;
-        console.log(`seed ${seed} FAILED: ${problems.join("\n  ")}\n  replay: ${replay(seed)}`);
+        console.log(
+          `seed ${seed} FAILED (trace hash ${result.traceHash}): ${problems.join("\n  ")}\n  replay: ${replay(seed)}`,
+        );
       }
       expect(problems, `seed ${seed}; replay: ${replay(seed)}`).toEqual([]);
     }, 120_000);
