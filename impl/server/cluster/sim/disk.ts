@@ -5,12 +5,12 @@
  * MemoryStorage (as RaftDiskStorage.save). A Ready with `mustSync = false` is written but not
  * synced; a `mustSync` write or a snapshot syncs everything before it. A crash drops the
  * writes in flight and, if it is a power loss, reverts the disk to its synced image; `open()`
- * rebuilds a MemoryStorage from it as RaftDiskStorage.open does from a data dir.
+ * rebuilds a MemoryStorage from it (a full disk: writes fail with NoSpaceError, changing nothing) as RaftDiskStorage.open does from a data dir.
  */
 import type { ConfState, Entry, HardState, Snapshot } from "../../../raft/index.js";
 import { MemoryStorage, isEmptyHardState, isEmptySnapshot } from "../../../raft/index.js";
 import type { SeededRand } from "../../../raft/index.js";
-import type { RaftPersist } from "../../../storage/index.js";
+import { NoSpaceError, type RaftPersist } from "../../../storage/index.js";
 import type { RaftLoopStorage } from "../raft-loop.js";
 import type { Scheduler, SimEnv } from "./scheduler.js";
 
@@ -43,6 +43,8 @@ export interface DiskOptions {
 export class SimDisk {
   private written: Image = { snap: undefined, entries: [], hs: undefined };
   private synced: Image = copy(this.written);
+  /** A full disk: every write fails with NoSpaceError and changes nothing (the WAL cuts back to its last good record). */
+  full = false;
   /** Writes and syncs so far (for the figures). */
   writes = 0;
   syncs = 0;
@@ -122,6 +124,9 @@ export class SimDisk {
   }
 }
 
+const noSpace = (what: string): NoSpaceError =>
+  new NoSpaceError(`sim-disk/${what}`, Object.assign(new Error("ENOSPC"), { code: "ENOSPC" }));
+
 /** RaftLoop's storage for one incarnation: RaftDiskStorage's save / createSnapshot over a SimDisk. */
 export class DiskHandle implements RaftLoopStorage {
   private snapshotting = false;
@@ -136,8 +141,12 @@ export class DiskHandle implements RaftLoopStorage {
 
   save(rd: RaftPersist): Promise<void> {
     const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.disk.schedule(this.env, () => {
+        if (this.disk.full) {
+          reject(noSpace("wal"));
+          return;
+        }
         this.disk.persist(rd, snap);
         if (snap && snap.metadata.index > this.memory.snapshot().metadata.index)
           this.memory.applySnapshot(snap);
@@ -159,6 +168,7 @@ export class DiskHandle implements RaftLoopStorage {
     this.snapshotting = true;
     try {
       await new Promise<void>((resolve) => this.disk.schedule(this.env, resolve));
+      if (this.disk.full) throw noSpace("snap");
       const snap = this.memory.createSnapshot(index, confState, data);
       if (snap === "out-of-date") return snap;
       this.disk.snapshotted(snap);

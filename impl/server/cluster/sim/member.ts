@@ -9,6 +9,7 @@ import { MvccStore } from "../../../mvcc/index.js";
 import { RawNode, SeededRand } from "../../../raft/index.js";
 import type { ServerStorage } from "../../../storage/index.js";
 import { EtcdServer } from "../../etcd-server.js";
+import { AlarmAction, AlarmType } from "../../pb.js";
 import type { ServerConfig } from "../../flags.js";
 import type { Logger } from "../../log.js";
 import { Metrics } from "../../metrics.js";
@@ -111,7 +112,8 @@ export function bootMember(
     metrics: new Metrics(),
     env,
     raftTerm: () => node.raft.term,
-    isLeader: () => loop.isLeader,
+    // As start.ts: not while stalled on a full disk (it may have been deposed already).
+    isLeader: () => loop.isLeader && !loop.stalled,
     makeLoop: (apply) =>
       (loop = new RaftLoop(
         {
@@ -130,6 +132,17 @@ export function bootMember(
           now: () => env.now(),
           env,
           onRemoved: () => spec.onRemoved(spec.node),
+          // As start.ts: a full disk raises this member's NOSPACE alarm.
+          onNoSpace: () => {
+            if (server.hasAlarm(AlarmType.NOSPACE)) return;
+            void Promise.resolve(
+              server.unary.Maintenance!.alarm!({
+                action: AlarmAction.ACTIVATE,
+                memberID: "0",
+                alarm: AlarmType.NOSPACE,
+              } as never),
+            ).catch(() => {});
+          },
           onFatal: (err) => spec.onFatal(spec.node, err),
         },
         (index: number, cmd: Command) => {

@@ -16,8 +16,9 @@
 import type { MvccStore } from "../../../mvcc/index.js";
 import { ConfChangeType, Role, SeededRand } from "../../../raft/index.js";
 import { TraceHash, fnv32 } from "../../../sim/trace-hash.js";
-import { randomSchedule, type FaultEvent, type Schedule } from "../../../sim/schedule.js";
+import { randomSchedule, type FaultEvent as RaftFaultEvent } from "../../../sim/schedule.js";
 import { EtcdError } from "../../errors.js";
+import { AlarmAction, AlarmType } from "../../pb.js";
 import { parseFlags, type ServerConfig } from "../../flags.js";
 import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../ids.js";
 import { raftIdOf, type MemberInfo } from "../members.js";
@@ -26,6 +27,16 @@ import { SimDisk } from "./disk.js";
 import { bootMember, type Incarnation } from "./member.js";
 import { SimNetwork } from "./network.js";
 import { NodeClock, Scheduler } from "./scheduler.js";
+
+/**
+ * impl/sim's fault events, plus `disk-full`: the member's disk refuses writes (NoSpaceError,
+ * as the WAL on ENOSPC) for `ticks`; then it has space again and an operator disarms the
+ * NOSPACE alarm on that member.
+ */
+export type FaultEvent =
+  | RaftFaultEvent
+  | { readonly at: number; readonly kind: "disk-full"; readonly node: number; readonly ticks: number };
+export type Schedule = readonly FaultEvent[];
 
 export interface ServerSimOptions {
   seed: number;
@@ -139,14 +150,22 @@ function clusterConfig(
 }
 
 /**
- * impl/sim's random schedule; with membership changes, plus one round of them at seeded
+ * impl/sim's random schedule, plus a full disk in half the runs; with membership changes, plus one round of them at seeded
  * times (add a learner, promote it, remove a member, add another learner), since the random
  * schedule draws them rarely.
  */
 export function defaultSchedule(seed: number, nodes: number, ticks: number, confChanges: boolean): Schedule {
   const events: FaultEvent[] = randomSchedule(seed, { nodes, ticks, confChanges });
-  if (!confChanges) return events;
   const r = new SeededRand(seed ^ 0x3c6ef372);
+  // One full disk in half the runs (ticks / 10 to ticks / 3 long).
+  if (r.intn(2) === 0)
+    events.push({
+      at: r.intn(Math.max(1, ticks >> 1)),
+      kind: "disk-full",
+      node: 1 + r.intn(nodes),
+      ticks: Math.floor(ticks / 10) + r.intn(Math.max(1, Math.floor(ticks / 4))),
+    });
+  if (!confChanges) return events.sort((a, b) => a.at - b.at);
   const third = Math.max(1, Math.floor(ticks / 3));
   events.push(
     { at: 5 + r.intn(third), kind: "add-learner" },
@@ -303,7 +322,25 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     return best;
   };
 
-  const ids = (): number[] => [...started];
+  const ids = (): number[] => [...started].filter((x) => !removed.has(x));
+  /** The disk has space again; the operator disarms the member's NOSPACE alarm (etcdctl alarm disarm). */
+  const freeDisk = (node: number): void => {
+    const disk = disks[node - 1]!;
+    if (!disk.full) return;
+    disk.full = false;
+    trace.add(-6);
+    trace.add(node);
+    o.onFault?.(sched.now, `disk of ${node} has space again; alarm disarm`);
+    const inc = live.get(node);
+    if (inc?.server.hasAlarm(AlarmType.NOSPACE))
+      void Promise.resolve(
+        inc.server.unary.Maintenance!.alarm!({
+          action: AlarmAction.DEACTIVATE,
+          memberID: "0",
+          alarm: AlarmType.NOSPACE,
+        } as never),
+      ).catch(() => {});
+  };
   const nodeOfRaft = (raftId: number): number | undefined => net.nodeOf.get(raftId);
   /** A membership change proposed through the current leader (as the Cluster API does). */
   const confChange = (type: ConfChangeType, node: number, then?: () => void): string => {
@@ -377,6 +414,14 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
         const l = leader();
         if (l !== undefined) crash(l);
         what = `crash-leader ${l ?? "(none)"}`;
+        break;
+      }
+      case "disk-full": {
+        const disk = disks[e.node - 1];
+        if (!disk) break;
+        disk.full = true;
+        what = `disk-full ${e.node} for ${e.ticks * HEARTBEAT_MS}ms`;
+        sched.at(e.ticks * HEARTBEAT_MS, () => freeDisk(e.node));
         break;
       }
       case "isolate-leader": {
@@ -518,6 +563,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     net.dupRate = 0;
     net.maxDelayMs = 0;
     for (const c of clocks) c.setRate(1);
+    for (let node = 1; node <= disks.length; node++) freeDisk(node);
     for (const node of started) if (!live.has(node) && !removed.has(node)) boot(node);
     trace.addString("heal all");
     o.onFault?.(sched.now, "heal all, restart all");

@@ -77,6 +77,7 @@ describe("the whole server in the deterministic simulation, checked for lineariz
         ops++;
         const k = `${o.type} ${o.f}${o.f === "read" && o.type === "ok" && o.value === null ? " (nil)" : ""}${o.swapped === false ? " (not swapped)" : ""}`;
         totals[k] = (totals[k] ?? 0) + 1;
+        if (o.error) totals[`error ${o.error}`] = (totals[`error ${o.error}`] ?? 0) + 1;
       }
       totals.crashes = (totals.crashes ?? 0) + result.crashes;
       totals.snapshots = (totals.snapshots ?? 0) + result.snapshotsSent;
