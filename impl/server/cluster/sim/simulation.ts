@@ -24,6 +24,7 @@ import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../
 import { raftIdOf, type MemberInfo } from "../members.js";
 import { runClient, type ClientCall, type ClientEvent } from "./clients.js";
 import { SimDisk } from "./disk.js";
+import { runLeaseClient, type LeaseStats } from "./lease-client.js";
 import { bootMember, type Incarnation } from "./member.js";
 import { SimNetwork } from "./network.js";
 import { NodeClock, Scheduler } from "./scheduler.js";
@@ -87,6 +88,8 @@ export interface ServerSimResult {
   events: number;
   delivered: number;
   crashes: number;
+  /** Leases granted, attached to a key, and seen expired (their key gone). */
+  leases: LeaseStats;
   /** Membership changes applied. */
   confChanges: number;
   leaderChanges: number;
@@ -530,7 +533,19 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     thinkMs: o.thinkMs ?? 120,
     until: faultMs + quietMs,
   };
-  let running = clientOpts.clients;
+  let running = clientOpts.clients + 1;
+  const leases: LeaseStats = { granted: 0, attached: 0, expired: 0 };
+  const fastClock = schedule.some((e) => e.kind === "clock" && e.rate > 1);
+  void runLeaseClient(
+    { ttlS: 3, pollMs: 500, until: faultMs + quietMs - 5000, pollUntil: faultMs + quietMs },
+    ids,
+    sched,
+    new SeededRand(o.seed * 40503 + 3),
+    call,
+    leases,
+    violate,
+    () => !fastClock,
+  ).finally(() => running--);
   for (let p = 0; p < clientOpts.clients; p++)
     void runClient(
       p,
@@ -605,6 +620,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     events: sched.events,
     delivered: net.delivered,
     crashes,
+    leases,
     confChanges,
     leaderChanges,
     snapshotsSent: net.snapshots,

@@ -83,6 +83,8 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       totals.snapshots = (totals.snapshots ?? 0) + result.snapshotsSent;
       totals.leaderChanges = (totals.leaderChanges ?? 0) + result.leaderChanges;
       totals.confChanges = (totals.confChanges ?? 0) + result.confChanges;
+      totals.leasesAttached = (totals.leasesAttached ?? 0) + result.leases.attached;
+      totals.leasesExpired = (totals.leasesExpired ?? 0) + result.leases.expired;
       if (single !== undefined) console.log(`seed ${seed}: trace hash: ${result.traceHash}`);
       if (problems.length > 0) {
         violating++;
@@ -104,6 +106,8 @@ describe("the whole server in the deterministic simulation, checked for lineariz
       expect(totals.leaderChanges, t).toBeGreaterThan(count);
       expect(totals.confChanges, t).toBeGreaterThan(0);
       expect(totals.snapshots, t).toBeGreaterThan(0);
+      // Leases granted without keep-alives expire (the leader revokes them) — most before the run ends.
+      expect(totals.leasesExpired, t).toBeGreaterThan(totals.leasesAttached! / 2);
     },
   );
 
