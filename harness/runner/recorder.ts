@@ -50,6 +50,8 @@ export class Recorder {
   readonly seconds: Second[] = [];
   readonly faults: FaultWindow[] = [];
   readonly keys = new Set<string>();
+  /** Per fault family: its scheduled ops (with a `due` time) and how late the latest-started began, ms. */
+  readonly nemesisLag = new Map<string, { ops: number; maxMs: number }>();
   ok = 0;
   fail = 0;
   info = 0;
@@ -102,6 +104,12 @@ export class Recorder {
    * instants, not windows.
    */
   private nemesisEvent(e: Event): void {
+    if (e.type === "invoke" && typeof e.due === "number" && typeof e.family === "string") {
+      const l = this.nemesisLag.get(e.family) ?? { ops: 0, maxMs: 0 };
+      l.ops++;
+      l.maxMs = Math.max(l.maxMs, (e.time - e.due) / 1e6);
+      this.nemesisLag.set(e.family, l);
+    }
     if (e.type === "invoke" || e.type === "fail") return;
     const m = /^(start|stop)-(.+)$/.exec(e.f);
     if (!m) return;

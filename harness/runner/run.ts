@@ -282,6 +282,7 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
     counts: Object.fromEntries(rec.counts),
     latencyMs: rec.quantiles(),
     faults: rec.faults,
+    nemesisLagMs: Object.fromEntries([...rec.nemesisLag].map(([f, l]) => [f, Math.round(l.maxMs)])),
   });
   testJson.ended = new Date().toISOString();
   writeJson(join(runDir, FILES.test), testJson);

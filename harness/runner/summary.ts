@@ -104,6 +104,11 @@ export function summarize(rec: Recorder, valid: Validity, width = 60): string {
           .join("; "),
     );
   }
+  const lag = [...rec.nemesisLag].sort((a, b) => b[1].maxMs - a[1].maxMs)[0];
+  if (lag)
+    lines.push(
+      `fault ops started at most ${Math.round(lag[1].maxMs)} ms behind schedule (${lag[0]}; per family: npm run bench:nemesis-lag)`,
+    );
   lines.push("", `verdict: ${verdictLine(valid)}`);
   return lines.join("\n");
 }

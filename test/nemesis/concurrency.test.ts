@@ -14,6 +14,8 @@ import type { NemesisPackage } from "../../harness/api/workload.js";
 import { interpret, SimClock } from "../../harness/generator/index.js";
 import type { Event, GenLike, Worker } from "../../harness/generator/types.js";
 import { runTest } from "../../harness/runner/run.js";
+import { Recorder } from "../../harness/runner/recorder.js";
+import { summarize } from "../../harness/runner/summary.js";
 import { nemesisWorker } from "../../harness/runner/workers.js";
 import { combinedPackage, type Family } from "../../nemesis/combined/index.js";
 import { NodeLocks } from "../../nemesis/common/locks.js";
@@ -295,5 +297,27 @@ describe("the end of a run", () => {
     const read = at((e) => e.f === "read" && e.type === "invoke");
     expect(read).toBeGreaterThan(lines.indexOf(finals.at(-1)!));
     expect([...running].sort()).toEqual(["n1", "n2", "n3"]);
+  });
+});
+
+describe("the run's record of schedule lag", () => {
+  it("keeps each family's worst lag behind its schedule, and the summary prints the worst", async () => {
+    for (const slots of [2, 1]) {
+      const p = combinedPackage({ families: ["partition", "kill"], seed: 3, intervalS: 2, nodeCount: 3 });
+      const clock = new SimClock();
+      const worker: Worker = {
+        invoke: async (op) => {
+          await clock.sleep(op.f === "start-kill" ? 15e9 : 1e6);
+          return { type: "ok", value: op.value };
+        },
+      };
+      const rec = new Recorder({ write: () => {} });
+      for (const e of await run(p.generator, worker, clock, 60, slots)) rec.sink(e);
+      const part = rec.nemesisLag.get("partition")!;
+      expect(part.ops).toBeGreaterThan(3);
+      if (slots === 1) expect(part.maxMs).toBeGreaterThan(1000);
+      else expect(part.maxMs).toBeLessThanOrEqual(1);
+      expect(summarize(rec, true)).toMatch(/fault ops started at most \d+ ms behind schedule \(\w+;/);
+    }
   });
 });
