@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { etcd, isRoot } from "../../support/env.js";
 import { leftovers, newRunId } from "./leftovers.js";
+import { machineActiveDir } from "../../../harness/providers/local/state.js";
 
 const bin = new URL("../../../bin/gauntlet.js", import.meta.url).pathname;
 const results = mkdtempSync(join(tmpdir(), "gauntlet-cleanup-test-"));
@@ -95,26 +96,30 @@ describe.skipIf(!isRoot.ok)(`gauntlet cleanup --strays (${isRoot.why})`, () => {
 describe.skipIf(!isRoot.ok)(`gauntlet cleanup --strays and live runs (${isRoot.why})`, () => {
   it("never removes the namespaces and links of a registered run, even one whose state file cannot be read", () => {
     const id = newRunId();
-    const active = mkdtempSync(join(tmpdir(), "gauntlet-active-test-"));
+    // Registered in this machine's real registry (not a private GAUNTLET_ACTIVE_DIR: with one, every
+    // other live run on the machine — other test files' runs, in parallel — would look like a stray
+    // and be torn down by this very command).
+    const active = machineActiveDir();
+    const runDir = mkdtempSync(join(tmpdir(), "gauntlet-unreadable-run-"));
     // A registered run whose state file cannot be read at this moment (damaged, or being replaced).
-    const runDir = join(active, "run");
-    mkdirSync(runDir);
     writeFileSync(join(runDir, "state.json"), "{ not json");
+    mkdirSync(active, { recursive: true });
     writeFileSync(join(active, `${id}.json`), JSON.stringify({ runId: id, runDir }));
     execFileSync("ip", ["netns", "add", `gauntlet-${id}-n1`]);
     execFileSync("ip", ["link", "add", `gt${id}`, "type", "bridge"]);
     try {
       const r = spawnSync(process.execPath, [bin, "cleanup", "--strays", "--results", results], {
         encoding: "utf8",
-        env: { ...process.env, GAUNTLET_ACTIVE_DIR: active },
       });
-      expect(r.stdout).not.toContain(`removed stray`);
+      expect(r.stdout).not.toContain(`removed stray netns gauntlet-${id}-n1`);
+      expect(r.stdout).not.toContain(`removed stray link gt${id}`);
       expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).toContain(`gauntlet-${id}-n1`);
       expect(execFileSync("ip", ["-o", "link"], { encoding: "utf8" })).toContain(`gt${id}`);
     } finally {
       spawnSync("ip", ["netns", "del", `gauntlet-${id}-n1`]);
       spawnSync("ip", ["link", "del", `gt${id}`]);
-      rmSync(active, { recursive: true, force: true });
+      rmSync(join(active, `${id}.json`), { force: true });
+      rmSync(runDir, { recursive: true, force: true });
     }
   });
 });
