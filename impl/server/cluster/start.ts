@@ -361,7 +361,9 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     if (urls.length === 0) throw new EtcdError(3, "etcdserver: peerURL is required");
     for (const m of members.list())
       if (m.peerURLs.some((u) => urls.includes(u))) throw new EtcdError(9, "etcdserver: peerURL exists");
-    const id = deriveMemberId(urls, token);
+    // As etcd's NewMember: the time is hashed in too, so a member removed and added back with the
+    // same peer URLs gets a new ID — under its old one it would replay its own removal and stop.
+    const id = deriveMemberId(urls, token, Math.floor(Date.now() / 1000));
     if (members.get(raftIdOf(id))) throw new EtcdError(9, "etcdserver: member ID already exist");
     const m: MemberInfo = {
       id,

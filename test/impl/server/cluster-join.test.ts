@@ -5,6 +5,7 @@
  * cluster ID, also after the new member restarts from its data dir; with no member to ask it
  * refuses to start with a clear error.
  */
+import { rmSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { etcdctl as etcdctlCap } from "../../support/env.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
@@ -88,6 +89,48 @@ describe.skipIf(!etcdctlCap.ok)(
       expect(extra.out).not.toMatch(/joining an existing cluster/);
       const again = await clusterIds(c);
       expect(new Set(again)).toEqual(new Set([expected]));
+    }, 60_000);
+
+    it("a member removed, wiped and added back with the same peer URL gets a new ID and stays up", async () => {
+      const c = await makeCluster(3);
+      cluster = c;
+      await Promise.all(c.members.map((m) => c.start(m)));
+      await waitForLeader(c);
+      const m = c.members[2]!;
+      const peer = `http://127.0.0.1:${m.peerPort}`;
+      const idOf = async (): Promise<string | undefined> => {
+        const l = await etcdctl(c.members[0]!.endpoint, ["member", "list", "--command-timeout=3s"]);
+        expect(l.code, l.stderr).toBe(0);
+        return l.stdout
+          .split("\n")
+          .find((x) => x.includes(peer))
+          ?.split(",")[0];
+      };
+      const oldId = (await idOf())!;
+      expect(oldId).toMatch(/^[0-9a-f]+$/);
+      const rm = await etcdctl(c.members[0]!.endpoint, ["member", "remove", oldId]);
+      expect(rm.code, rm.stderr).toBe(0);
+      await Promise.race([m.exited, new Promise((r) => setTimeout(r, 5000))]);
+      await c.kill(m);
+      rmSync(m.dataDir, { recursive: true, force: true });
+      await etcdctl(c.members[0]!.endpoint, ["put", "after-remove", "1"]);
+      const add = await etcdctl(c.members[0]!.endpoint, ["member", "add", m.name, `--peer-urls=${peer}`]);
+      expect(add.code, add.stderr).toBe(0);
+      const newId = (await idOf())!;
+      expect(newId).not.toBe(oldId);
+      await c.start(m, "existing");
+      await waitFor("the re-added member to serve", async () => {
+        try {
+          return (await get(m.endpoint, "after-remove", true)) === "1";
+        } catch {
+          return false;
+        }
+      });
+      // Under its old ID it would replay its own removal from the leader's log and stop.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(m.proc, m.out.slice(-2000)).toBeDefined();
+      expect(m.out).not.toMatch(/removed from the cluster/);
+      expect((await waitForLeader(c)).length).toBe(3);
     }, 60_000);
 
     it("refuses to start with a clear error when no member of --initial-cluster answers", async () => {
