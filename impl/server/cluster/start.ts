@@ -153,6 +153,13 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     onUnreachable: (id) => loop.reportUnreachable(id),
     onSnapshot: (id, ok) => loop.reportSnapshot(id, ok),
     clusterInfo: () => ({ clusterId: hexId(cid), members: members.toJSON() }),
+    self: { id: self.raftId, url: self.peerURLs[0] ?? config.initialAdvertisePeerUrls[0] ?? "" },
+    // A member added while this one was down (not in its member table yet): answer it anyway.
+    onHello: (id, url) => {
+      if (id === self.raftId || transport.hasPeer(id) || !url) return;
+      log.info("a member this one does not know yet connected: adding it as a peer", { raftId: id, url });
+      transport.addPeer(id, url);
+    },
     log: (msg, fields) => log.debug(msg, fields),
   });
   const peerUrl = config.listenPeerUrls[0]!;

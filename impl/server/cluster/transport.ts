@@ -3,7 +3,9 @@
  * stream of length-prefixed frames `[u32 length][u8 kind][payload]` (kind 0: a Raft message in
  * codec.ts's encoding; kind 1: a JSON side message, e.g. a forwarded lease keep-alive; kind 2:
  * "what is the cluster?" from a member joining with `--initial-cluster-state existing`, answered
- * on the same connection with kind 3, JSON `{ clusterId, members }` — see join.ts).
+ * on the same connection with kind 3, JSON `{ clusterId, members }` — see join.ts; kind 4: hello,
+ * JSON `{ id, url }`, the first frame of every outbound connection, so that a member which does
+ * not know the sender — added while it was down — can answer it, as etcd's AddRemote).
  *
  * - Batching: messages queued during one event-loop turn go out in one socket write.
  * - Bounded: each peer has its own queue (MAX_QUEUE frames); when it is full, or the peer is not
@@ -29,11 +31,20 @@ export interface TransportHandlers {
   onSnapshot(id: number, ok: boolean): void;
   /** The answer to a joining member's cluster query (kind 2): JSON-able; none: not answered. */
   clusterInfo?: () => unknown;
+  /** This member's Raft id and peer URL: sent first on every outbound connection (kind 4, hello). */
+  self?: { id: number; url: string };
+  /**
+   * A peer connected and said who it is (hello). A member that restarts behind the cluster does
+   * not know members added while it was down; as etcd's AddRemote, it learns their URL here so
+   * it can answer them (else it could never catch up from such a leader).
+   */
+  onHello?: (id: number, url: string) => void;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 export const FRAME_CLUSTER_QUERY = 2;
 export const FRAME_CLUSTER_INFO = 3;
+export const FRAME_HELLO = 4;
 
 /** One frame: `[u32 length][u8 kind][payload]`. */
 export function frame(kind: number, payload: Uint8Array): Buffer {
@@ -70,6 +81,7 @@ class Peer {
       this.connected = true;
       this.backoff = 50;
       this.h.log("peer connected", { peer: this.id.toString(16) });
+      if (this.h.self) s.write(frame(FRAME_HELLO, Buffer.from(JSON.stringify(this.h.self))));
       this.schedule();
     });
     s.on("data", () => {}); // peers never answer on this connection
@@ -197,6 +209,9 @@ export class PeerTransport {
           else if (kind === 1) {
             const o = JSON.parse(body.toString("utf8")) as { from: number; body: unknown };
             this.h.onSide(o.from, o.body);
+          } else if (kind === FRAME_HELLO) {
+            const o = JSON.parse(body.toString("utf8")) as { id: number; url: string };
+            if (typeof o.id === "number" && typeof o.url === "string") this.h.onHello?.(o.id, o.url);
           } else if (kind === FRAME_CLUSTER_QUERY && this.h.clusterInfo) {
             sock.write(frame(FRAME_CLUSTER_INFO, Buffer.from(JSON.stringify(this.h.clusterInfo()))));
           }

@@ -159,6 +159,10 @@ export function bootMember(
     step: (m) => loop.step(m),
     reportUnreachable: (id) => loop.reportUnreachable(id),
     reportSnapshot: (id, ok) => loop.reportSnapshot(id, ok),
+    // As start.ts's onHello: a member added while this one was down is answered anyway.
+    onHello: (id) => {
+      if (id !== spec.self.raftId && !transport.hasPeer(id)) transport.addPeer(id, "");
+    },
     onSide: (from, body) => {
       if ((body as { t?: string }).t === "removed" && members.get(from) && !loop.removed) {
         loop.removed = true;

@@ -23,6 +23,8 @@ export interface NetReceiver {
   reportUnreachable(id: number): void;
   reportSnapshot(id: number, ok: boolean): void;
   onSide(from: number, body: unknown): void;
+  /** The sender's hello (the real transport sends one on each connection): learn an unknown peer. */
+  onHello(fromRaft: number): void;
 }
 
 export class SimNetwork {
@@ -41,6 +43,8 @@ export class SimNetwork {
   private readonly receivers = new Map<number, NetReceiver>();
   /** raftId → member number. */
   readonly nodeOf = new Map<number, number>();
+  /** member number → raftId. */
+  readonly raftOf = new Map<number, number>();
 
   constructor(
     private readonly sched: Scheduler,
@@ -97,6 +101,8 @@ export class SimNetwork {
         return;
       }
       this.delivered++;
+      const fromRaft = this.raftOf.get(from);
+      if (fromRaft !== undefined) r.onHello(fromRaft);
       if (side) {
         const { from: f, body } = JSON.parse(frame.toString("utf8")) as { from: number; body: unknown };
         this.trace.add(-1);
@@ -130,6 +136,10 @@ export class SimEndpoint implements RaftLoopTransport {
     private readonly node: number,
     private readonly env: SimEnv,
   ) {}
+
+  hasPeer(id: number): boolean {
+    return this.peers.has(id);
+  }
 
   addPeer(id: number, _url: string): void {
     this.peers.add(id);

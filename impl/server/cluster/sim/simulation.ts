@@ -212,7 +212,10 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   };
   const extra = o.confChanges ? 2 : 0;
   const { configs, infos, cid } = clusterConfig(n, extra);
-  for (let i = 0; i < n + extra; i++) net.nodeOf.set(infos[i]!.raftId, i + 1);
+  for (let i = 0; i < n + extra; i++) {
+    net.nodeOf.set(infos[i]!.raftId, i + 1);
+    net.raftOf.set(i + 1, infos[i]!.raftId);
+  }
   /** Members started at least once (1..n at first; added ones after their AddLearner commits). */
   const started = new Set<number>(infos.slice(0, n).map((_, i) => i + 1));
   /** Members removed from the cluster (never restarted). */
