@@ -254,10 +254,10 @@ export function checkSet(history: readonly Operation[], o: SetCheckOptions = {})
         counts.neverRead++;
         continue;
       }
-      // The last moment it was known present: `known`, or the completion of a later read that saw it.
+      // The last moment it was known present: `known`, or the completion of the last read that saw it.
       let lastPresent: Read | undefined;
       let presentUntil = known;
-      for (const r of later)
+      for (const r of reads)
         if (r.seen.has(e) && r.op.completeIndex! > presentUntil) {
           presentUntil = r.op.completeIndex!;
           lastPresent = r;

@@ -78,6 +78,20 @@ describe("checkSet: hand-made histories", () => {
     );
   });
 
+  it("a miss by a read concurrent with a later-completing read that saw it is stale, not lost", () => {
+    const r = checkSet(
+      h([
+        [1, "invoke", "read", null],
+        ...add(0, 1),
+        [2, "invoke", "read", null],
+        [2, "ok", "read", []],
+        [1, "ok", "read", [1]],
+      ]),
+    );
+    expect(r.counts).toMatchObject({ lost: 0, stale: 1 });
+    expect(r.valid).toBe(false);
+  });
+
   it("an acknowledged element that no read ever saw is lost", () => {
     const r = checkSet(h([...add(0, 7), ...read(1, [])]));
     expect(r.counts.lost).toBe(1);
