@@ -24,7 +24,8 @@ const single = process.env.GAUNTLET_SIM_SEED ? Number(process.env.GAUNTLET_SIM_S
 const from = Number(process.env.GAUNTLET_SIM_FROM ?? 1);
 const count = single !== undefined ? 1 : Number(process.env.GAUNTLET_SIM_SEEDS ?? 12);
 const seeds = single !== undefined ? [single] : Array.from({ length: count }, (_, i) => from + i);
-const nodesFor = (seed: number): number => (seed % 2 === 0 ? 5 : 3);
+const fixedNodes = process.env.GAUNTLET_SIM_NODES ? Number(process.env.GAUNTLET_SIM_NODES) : undefined;
+const nodesFor = (seed: number): number => fixedNodes ?? (seed % 2 === 0 ? 5 : 3);
 /** Fault phase in ticks of 100 ms. */
 const ticks = Number(process.env.GAUNTLET_SIM_TICKS ?? 150);
 /** Snapshot settings vary with the seed: a snapshot every 5–34 entries, 0–9 entries kept behind it. */
@@ -33,7 +34,7 @@ const catchUpFor = (seed: number): number => (seed * 3) % 10;
 /** Every third seed adds, promotes and removes members too. */
 const confChangesFor = (seed: number): boolean => seed % 3 === 0;
 const replay = (seed: number): string =>
-  `${ticks !== 150 ? `GAUNTLET_SIM_TICKS=${ticks} ` : ""}GAUNTLET_SIM_SEED=${seed} npx vitest run test/impl/server/cluster/sim/whole-server.test.ts`;
+  `${ticks !== 150 ? `GAUNTLET_SIM_TICKS=${ticks} ` : ""}${fixedNodes ? `GAUNTLET_SIM_NODES=${fixedNodes} ` : ""}GAUNTLET_SIM_SEED=${seed} npx vitest run test/impl/server/cluster/sim/whole-server.test.ts`;
 
 interface Checked {
   result: ServerSimResult;
