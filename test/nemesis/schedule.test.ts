@@ -4,7 +4,7 @@ import type { Event, Worker } from "../../harness/generator/types.js";
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Capabilities, Grudge } from "../../harness/api/capabilities.js";
 import { combinedPackage, FAMILIES, parseFamilies } from "../../nemesis/combined/index.js";
-import { partitionPackage } from "../../nemesis/partition/index.js";
+import { LEADER_WEIGHT, partitionPackage, shapeDraw } from "../../nemesis/partition/index.js";
 
 /** Runs a package's generator on the simulated clock with a nemesis that answers ok after 1 ms. */
 async function simulate(gen: Parameters<typeof interpret>[0]["generator"], seconds: number, seed = 1) {
@@ -47,6 +47,26 @@ describe("fault schedules on the simulated clock", () => {
       expect(d).toBeGreaterThanOrEqual(2.5e9);
       expect(d).toBeLessThanOrEqual(7.5e9 + 2e6);
     }
+  });
+
+  it("random windows draw the leader shape LEADER_WEIGHT times as often as each other shape, and every shape", async () => {
+    const pkg = partitionPackage({ seed: 11, periodS: 2, durationS: 1, nodeCount: 3 });
+    const shapes = starts(await simulate(pkg.generator, 3000)).map(
+      (e) => (e.value as { shape: string }).shape,
+    );
+    expect(shapes.length).toBeGreaterThan(800);
+    const count = (s: string) => shapes.filter((x) => x === s).length;
+    const others = ["isolate", "halves", "bridge", "flaky"];
+    for (const s of others) expect(count(s), s).toBeGreaterThan(0);
+    expect(count("majorities-ring")).toBe(0); // impossible with 3 members
+    // Expected share: LEADER_WEIGHT / (LEADER_WEIGHT + 4) = 3/7; each other 1/7.
+    const share = count("leader") / shapes.length;
+    expect(share).toBeGreaterThan((LEADER_WEIGHT / (LEADER_WEIGHT + 4)) * 0.85);
+    expect(share).toBeLessThan((LEADER_WEIGHT / (LEADER_WEIGHT + 4)) * 1.15);
+    expect(shapeDraw(["leader", "isolate"])).toEqual([
+      ...Array<string>(LEADER_WEIGHT).fill("leader"),
+      "isolate",
+    ]);
   });
 
   it("a named shape is the only shape", async () => {
