@@ -18,7 +18,7 @@ import type { GenLike } from "../../harness/generator/types.js";
 import { registerClient } from "./client.js";
 import { finalReads, registerGenerator } from "./generator.js";
 import { etcdRegisterModel } from "./model.js";
-import { opStats } from "./stats.js";
+import { opStats } from "../../checkers/stats/ops.js";
 
 export { etcdRegisterModel } from "./model.js";
 

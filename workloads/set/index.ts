@@ -13,7 +13,7 @@ import { composeCheckers } from "../../harness/api/checker.js";
 import type { Workload } from "../../harness/api/workload.js";
 import { createClient } from "../../harness/client/client.js";
 import type { GenLike } from "../../harness/generator/types.js";
-import { opStats } from "../register/stats.js";
+import { opStats } from "../../checkers/stats/ops.js";
 import { setClient } from "./client.js";
 import { finalSetReads, setGenerator } from "./generator.js";
 

@@ -1,10 +1,17 @@
 /**
- * Operation statistics as a checker (Jepsen's stats): counts per function and outcome, ok / fail
+ * Operation statistics as a checker (Jepsen's stats; every workload composes it): counts per function and outcome, ok / fail
  * / info rates. Valid when every function the workload used succeeded at least once; otherwise
  * `"unknown"` — a test in which, say, no write ever succeeded proves little.
  */
-import type { Operation } from "../../checkers/history/types.js";
-import type { CheckResult } from "../../harness/api/checker.js";
+import type { Operation } from "../history/types.js";
+
+/** A checker's verdict, as harness/api's CheckResult has it (checkers import nothing else). */
+export interface OpStatsResult {
+  valid: true | "unknown";
+  byF: Record<string, FnStats>;
+  reason?: string;
+  [detail: string]: unknown;
+}
 
 export interface FnStats {
   ok: number;
@@ -13,7 +20,7 @@ export interface FnStats {
   okRate: number;
 }
 
-export function opStats(history: readonly Operation[]): CheckResult & { byF: Record<string, FnStats> } {
+export function opStats(history: readonly Operation[]): OpStatsResult {
   const byF: Record<string, FnStats> = {};
   for (const op of history) {
     if (op.process === "nemesis" || op.type === "invoke") continue;
