@@ -1,9 +1,10 @@
 /**
- * The simulator's agenda: a binary min-heap of events ordered by (time, seq). `seq` is a
- * global counter, so events at the same time run in the order they were scheduled and a
+ * The simulator's agenda: events in a TimedHeap (./heap.ts) ordered by (time, seq). `seq` is
+ * a global counter, so events at the same time run in the order they were scheduled and a
  * seed always yields the same order.
  */
 import type { Message } from "../raft/index.js";
+import { TimedHeap } from "./heap.js";
 
 export const EventKind = {
   /** Deliver `msg` to `node`. */
@@ -31,13 +32,13 @@ export interface SimEvent {
 }
 
 export class EventQueue {
-  private heap: SimEvent[] = [];
+  private readonly heap = new TimedHeap<SimEvent>();
   private seq = 0;
   /** Popped events handed back with {@link release}, reused to spare the garbage collector. */
   private readonly pool: SimEvent[] = [];
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   push(
@@ -59,17 +60,7 @@ export class EventQueue {
       e.msg = msg;
       e.ok = ok;
     }
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = h[p]!;
-      if (pe.time < time || (pe.time === time && pe.seq < e.seq)) break;
-      h[i] = pe;
-      i = p;
-    }
-    h[i] = e;
+    this.heap.push(e);
   }
 
   /** Returns a popped event for reuse; the caller must not touch it afterwards. */
@@ -79,37 +70,10 @@ export class EventQueue {
   }
 
   peekTime(): number {
-    return this.heap.length > 0 ? this.heap[0]!.time : Number.POSITIVE_INFINITY;
+    return this.heap.peek()?.time ?? Number.POSITIVE_INFINITY;
   }
 
   pop(): SimEvent | undefined {
-    const h = this.heap;
-    const n = h.length;
-    if (n === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (n > 1) {
-      const len = n - 1;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= len) break;
-        const r = l + 1;
-        let c = l;
-        let ce = h[l]!;
-        if (r < len) {
-          const re = h[r]!;
-          if (re.time < ce.time || (re.time === ce.time && re.seq < ce.seq)) {
-            c = r;
-            ce = re;
-          }
-        }
-        if (last.time < ce.time || (last.time === ce.time && last.seq < ce.seq)) break;
-        h[i] = ce;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+    return this.heap.pop();
   }
 }

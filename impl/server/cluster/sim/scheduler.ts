@@ -5,6 +5,7 @@
  * timer or I/O in the simulated path, one seed gives one order of everything.
  */
 import { SeededRand } from "../../../raft/index.js";
+import { TimedHeap } from "../../../sim/heap.js";
 import type { LoopEnv } from "../../loop-env.js";
 
 interface Ev {
@@ -19,25 +20,14 @@ const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmedia
 export class Scheduler {
   /** Simulated milliseconds since the start. */
   now = 0;
-  private heap: Ev[] = [];
+  private readonly heap = new TimedHeap<Ev>();
   private seq = 0;
   /** Events run so far. */
   events = 0;
 
   /** Runs `fn` `delay` simulated ms from now (after everything already due at that time). */
   at(delay: number, fn: () => void): void {
-    const e: Ev = { time: this.now + Math.max(0, delay), seq: this.seq++, fn };
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pe = h[p]!;
-      if (pe.time < e.time || (pe.time === e.time && pe.seq < e.seq)) break;
-      h[i] = pe;
-      i = p;
-    }
-    h[i] = e;
+    this.heap.push({ time: this.now + Math.max(0, delay), seq: this.seq++, fn });
   }
 
   /** A promise that resolves `ms` simulated ms from now. */
@@ -45,42 +35,11 @@ export class Scheduler {
     return new Promise((resolve) => this.at(ms, resolve));
   }
 
-  private pop(): Ev | undefined {
-    const h = this.heap;
-    const n = h.length;
-    if (n === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (n > 1) {
-      const len = n - 1;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= len) break;
-        const r = l + 1;
-        let c = l;
-        let ce = h[l]!;
-        if (r < len) {
-          const re = h[r]!;
-          if (re.time < ce.time || (re.time === ce.time && re.seq < ce.seq)) {
-            c = r;
-            ce = re;
-          }
-        }
-        if (last.time < ce.time || (last.time === ce.time && last.seq < ce.seq)) break;
-        h[i] = ce;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
-
   /** Runs events until `until` simulated ms (or `stop()` returns true). Errors thrown by events propagate. */
   async run(until: number, stop: () => boolean = () => false): Promise<void> {
     await drainMicrotasks();
-    while (this.heap.length > 0 && this.heap[0]!.time <= until && !stop()) {
-      const e = this.pop()!;
+    while (this.heap.size > 0 && this.heap.peek()!.time <= until && !stop()) {
+      const e = this.heap.pop()!;
       this.now = e.time;
       this.events++;
       e.fn();
