@@ -51,3 +51,37 @@ export function pickTargets(
 }
 
 export const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * How much more often a random draw aims a fault at the leader than at any other choice (the
+ * `leader` partition shape, the `leader` target of kill, pause, clock and disk). Cutting off,
+ * killing or stalling the leader while a majority carries on is what exposes most consensus bugs
+ * (lost acknowledged writes, stale reads from a deposed leader), and each such window exposes
+ * them only briefly — the leader steps down after an election timeout — so a run needs several.
+ * Jepsen's etcd suite aims its faults at the primaries for the same reason.
+ */
+export const LEADER_WEIGHT = 3;
+
+/** The choices a random draw picks from, `leader` repeated LEADER_WEIGHT times. */
+export function leaderWeighted<T extends string>(choices: readonly T[]): T[] {
+  return choices.flatMap((c) => (c === "leader" ? Array<T>(LEADER_WEIGHT).fill(c) : [c]));
+}
+
+/**
+ * The leader, asked until one is known or `ms` have passed (a leader fault that starts during an
+ * election — or while a kill holds a majority down — waits for the next leader instead of
+ * being wasted). Undefined if none emerged in time.
+ */
+export async function leaderWithin(
+  queries: ClusterQueries | undefined,
+  cluster: Cluster,
+  ms = 3000,
+): Promise<string | undefined> {
+  if (!queries) return undefined;
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const l = await queries.leader(cluster).catch(() => undefined);
+    if (l || Date.now() >= deadline) return l;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -14,7 +14,15 @@ import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
 import { seededRandom, type Random } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
 import { NodeLocks } from "./locks.js";
-import { errMsg, pickTargets, TARGETS, type FamilyOptions, type Target } from "./options.js";
+import {
+  errMsg,
+  leaderWeighted,
+  leaderWithin,
+  pickTargets,
+  TARGETS,
+  type FamilyOptions,
+  type Target,
+} from "./options.js";
 import { finalOps, schedule } from "./schedule.js";
 
 /** What the families of one run share: members out of play, members kept down, member locks. */
@@ -70,7 +78,7 @@ class TargetedNemesis implements Nemesis {
     const live = c.nodes.filter((n) => !this.shared.removed.has(n));
     let targets: string[];
     if (v.target === "leader") {
-      const l = await this.o.queries?.leader(c).catch(() => undefined);
+      const l = await leaderWithin(this.o.queries, c);
       if (!l || !live.includes(l))
         return { type: "fail", value: { ...v, shape: v.target }, error: "no leader known: nothing done" };
       targets = [l];
@@ -131,7 +139,7 @@ export function targetedPackage(
   o: FamilyOptions,
   shared: SharedState = sharedState(),
 ): NemesisPackage<Generator> {
-  const targets = s.targets ?? TARGETS;
+  const targets = leaderWeighted(s.targets ?? TARGETS);
   const nemesis = new TargetedNemesis(s, o, shared);
   return {
     name: s.family,

@@ -2,7 +2,7 @@
  * The `partition` family: iptables drop rules inside the members' network namespaces (the
  * cluster's Net capability), healed by removing exactly the rules added. A shape is chosen at
  * random per window among those the cluster size allows, unless one is given (`--partition`);
- * `leader` is drawn LEADER_WEIGHT times as often as each other shape (see there).
+ * `leader` is drawn LEADER_WEIGHT times as often as each other shape (common/options.ts).
  * History: `start-partition` → value `{ shape, grudge, ... }`; `stop-partition` heals.
  */
 import type { Cluster } from "../../harness/api/cluster.js";
@@ -10,7 +10,7 @@ import type { Completion, Invocation } from "../../harness/api/operation.js";
 import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
 import { seededRandom } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
-import { errMsg, type FamilyOptions } from "../common/options.js";
+import { errMsg, leaderWeighted, leaderWithin, type FamilyOptions } from "../common/options.js";
 import { finalOps, schedule } from "../common/schedule.js";
 import { allLinks, bridge, halves, isolate, majoritiesRing, SHAPES, type Shape } from "./grudge.js";
 
@@ -79,7 +79,7 @@ class PartitionNemesis implements Nemesis {
         break;
       }
       case "leader": {
-        const t = await this.o.queries?.leader(c);
+        const t = await leaderWithin(this.o.queries, c);
         if (!t) return { type: "fail", value, error: "no leader known: nothing isolated" };
         grudge = isolate(nodes, t);
         value.targets = [t];
@@ -125,20 +125,9 @@ class PartitionNemesis implements Nemesis {
   }
 }
 
-/**
- * How much more often a random window isolates the leader than it takes any other shape. Cutting
- * the leader off from a majority that goes on without it is the fault behind most consensus bugs
- * (acknowledged writes lost, stale reads served by a deposed leader), and with the leader
- * stepping down after an election timeout (CheckQuorum) each such window exposes them only
- * briefly; so a run gets several of them (Jepsen's etcd suite aims its partitions at the
- * primaries for the same reason). With 3 members: leader 3/7 of windows, isolate, halves, bridge
- * and flaky 1/7 each — and isolate and halves cut the leader off a third of the time too.
- */
-export const LEADER_WEIGHT = 3;
-
-/** The shapes a random window draws from, each repeated by its weight. */
+/** The shapes a random window draws from: `leader` LEADER_WEIGHT times (common/options.ts). */
 export function shapeDraw(shapes: readonly Shape[]): Shape[] {
-  return shapes.flatMap((s) => (s === "leader" ? Array<Shape>(LEADER_WEIGHT).fill(s) : [s]));
+  return leaderWeighted(shapes);
 }
 
 export function partitionPackage(o: PartitionOptions): NemesisPackage<Generator> {

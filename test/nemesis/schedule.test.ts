@@ -4,7 +4,9 @@ import type { Event, Worker } from "../../harness/generator/types.js";
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Capabilities, Grudge } from "../../harness/api/capabilities.js";
 import { combinedPackage, FAMILIES, parseFamilies } from "../../nemesis/combined/index.js";
-import { LEADER_WEIGHT, partitionPackage, shapeDraw } from "../../nemesis/partition/index.js";
+import { partitionPackage, shapeDraw } from "../../nemesis/partition/index.js";
+import { killPackage } from "../../nemesis/kill/index.js";
+import { LEADER_WEIGHT, leaderWithin, type ClusterQueries } from "../../nemesis/common/options.js";
 
 /** Runs a package's generator on the simulated clock with a nemesis that answers ok after 1 ms. */
 async function simulate(gen: Parameters<typeof interpret>[0]["generator"], seconds: number, seed = 1) {
@@ -67,6 +69,37 @@ describe("fault schedules on the simulated clock", () => {
       ...Array<string>(LEADER_WEIGHT).fill("leader"),
       "isolate",
     ]);
+  });
+
+  it("kill windows draw the leader target LEADER_WEIGHT times as often as each other target", async () => {
+    const pkg = killPackage({ seed: 5, periodS: 2, durationS: 1 });
+    const targets = starts(await simulate(pkg.generator, 3000)).map(
+      (e) => (e.value as { target: string }).target,
+    );
+    expect(targets.length).toBeGreaterThan(800);
+    const count = (t: string) => targets.filter((x) => x === t).length;
+    for (const t of ["one", "minority", "majority", "all"]) expect(count(t), t).toBeGreaterThan(0);
+    const share = count("leader") / targets.length; // expected 3/7
+    expect(share).toBeGreaterThan((LEADER_WEIGHT / (LEADER_WEIGHT + 4)) * 0.85);
+    expect(share).toBeLessThan((LEADER_WEIGHT / (LEADER_WEIGHT + 4)) * 1.15);
+  });
+
+  it("a leader fault asks again for the leader during an election, within a bound", async () => {
+    let asked = 0;
+    const q = (answerAt: number): ClusterQueries => ({
+      leader: async () => (++asked >= answerAt ? "n2" : undefined),
+      compact: async () => 0,
+      defragment: async () => {},
+    });
+    const cluster = {} as Cluster;
+    expect(await leaderWithin(q(3), cluster, 3000)).toBe("n2");
+    expect(asked).toBe(3);
+    asked = 0;
+    const t0 = Date.now();
+    expect(await leaderWithin(q(1_000_000), cluster, 600)).toBeUndefined();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+    expect(asked).toBeGreaterThan(1);
+    expect(await leaderWithin(undefined, cluster)).toBeUndefined();
   });
 
   it("a named shape is the only shape", async () => {
