@@ -14,15 +14,7 @@ import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
 import { seededRandom, type Random } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
 import { NodeLocks } from "./locks.js";
-import {
-  errMsg,
-  leaderWeighted,
-  leaderWithin,
-  pickTargets,
-  TARGETS,
-  type FamilyOptions,
-  type Target,
-} from "./options.js";
+import { errMsg, leaderWithin, pickTargets, TARGETS, type FamilyOptions, type Target } from "./options.js";
 import { finalOps, schedule } from "./schedule.js";
 
 /** What the families of one run share: members out of play, members kept down, member locks. */
@@ -139,7 +131,7 @@ export function targetedPackage(
   o: FamilyOptions,
   shared: SharedState = sharedState(),
 ): NemesisPackage<Generator> {
-  const targets = leaderWeighted(s.targets ?? TARGETS);
+  const targets = s.targets ?? TARGETS;
   const nemesis = new TargetedNemesis(s, o, shared);
   return {
     name: s.family,
