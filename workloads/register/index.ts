@@ -9,7 +9,6 @@
  * faults are healed.
  */
 import { check as checkLinearizable } from "../../checkers/linearizable/index.js";
-import { checkRevisions } from "../../checkers/revisions/index.js";
 import type { Checker } from "../../harness/api/checker.js";
 import { composeCheckers } from "../../harness/api/checker.js";
 import type { Workload } from "../../harness/api/workload.js";
@@ -18,22 +17,12 @@ import type { GenLike } from "../../harness/generator/types.js";
 import { registerClient } from "./client.js";
 import { finalReads, registerGenerator } from "./generator.js";
 import { etcdRegisterModel } from "./model.js";
-import { opStats } from "../../checkers/stats/ops.js";
+import { resolveKeyedOptions, revisionChecker, statsChecker, type KeyedOptions } from "../common/options.js";
 
 export { etcdRegisterModel } from "./model.js";
 
-export interface RegisterOptions {
-  /** Ops per key before a fresh key (`--ops-per-key`, default 100). */
-  opsPerKey?: number;
-  /** Threads on one key at a time (default 5). */
-  threadsPerKey?: number;
-  /** `--serializable`: serializable reads (may be stale; the checker must catch that). */
-  serializable?: boolean;
-  /** Request deadline, ms (default 5000). */
-  timeoutMs?: number;
-  /** etcd key prefix (default `gauntlet/<runId>/`, set by the runner). */
-  prefix?: string;
-}
+/** `--ops-per-key` etc. (../common/options.ts). */
+export type RegisterOptions = KeyedOptions;
 
 /** Linearizability of every key under the etcd-register model; a search over budget is "unknown". */
 export const linearChecker: Checker = {
@@ -58,29 +47,18 @@ export const linearChecker: Checker = {
   },
 };
 
-/** The global revision check; `serializable` reads may lag, so their revisions are only upper bounds. */
-export function revisionChecker(o: { serializable?: boolean } = {}): Checker {
-  return { check: (h) => ({ ...checkRevisions(h, { linearizableReads: !o.serializable }) }) };
-}
+export { revisionChecker } from "../common/options.js";
 
 export function registerChecker(o: { serializable?: boolean } = {}): Checker {
   return composeCheckers({
     linear: linearChecker,
     revisions: revisionChecker(o),
-    stats: { check: (h) => opStats(h) },
+    stats: statsChecker,
   });
 }
 
 export function registerWorkload(o: RegisterOptions = {}): Workload<GenLike> {
-  const options = {
-    opsPerKey: o.opsPerKey ?? 100,
-    threadsPerKey: o.threadsPerKey ?? 5,
-    serializable: o.serializable ?? false,
-    timeoutMs: o.timeoutMs ?? 5000,
-    prefix: o.prefix ?? "gauntlet/",
-  };
-  if (!(Number.isInteger(options.opsPerKey) && options.opsPerKey >= 1))
-    throw new RangeError(`--ops-per-key must be an integer >= 1, got ${o.opsPerKey}`);
+  const options = resolveKeyedOptions(o);
   return {
     name: "register",
     options,

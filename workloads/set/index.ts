@@ -6,29 +6,18 @@
  * its add completed — lost, stale, unexpected and duplicated elements are errors; stale only
  * for linearizable reads), the global revision check (checkers/revisions), and op statistics.
  */
-import { checkRevisions } from "../../checkers/revisions/index.js";
 import { checkSet } from "../../checkers/set/index.js";
 import type { Checker } from "../../harness/api/checker.js";
 import { composeCheckers } from "../../harness/api/checker.js";
 import type { Workload } from "../../harness/api/workload.js";
 import { createClient } from "../../harness/client/client.js";
 import type { GenLike } from "../../harness/generator/types.js";
-import { opStats } from "../../checkers/stats/ops.js";
+import { resolveKeyedOptions, revisionChecker, statsChecker, type KeyedOptions } from "../common/options.js";
 import { setClient } from "./client.js";
 import { finalSetReads, setGenerator } from "./generator.js";
 
-export interface SetOptions {
-  /** Ops per set before a fresh set (`--ops-per-key`, default 100). */
-  opsPerKey?: number;
-  /** Threads on one set at a time (default 5). */
-  threadsPerKey?: number;
-  /** `--serializable`: serializable reads in the main phase (final reads stay linearizable). */
-  serializable?: boolean;
-  /** Request deadline, ms (default 5000). */
-  timeoutMs?: number;
-  /** etcd key prefix (default `gauntlet/<runId>/`, set by the runner). */
-  prefix?: string;
-}
+/** `--ops-per-key` etc. (../common/options.ts); `--serializable` applies to the main phase only (final reads stay linearizable). */
+export type SetOptions = KeyedOptions;
 
 /** The set-full check (reads marked `serializable` may be stale; the others may not). */
 export const setChecker: Checker = { check: (h) => ({ ...checkSet(h) }) };
@@ -36,21 +25,13 @@ export const setChecker: Checker = { check: (h) => ({ ...checkSet(h) }) };
 export function setWorkloadChecker(o: { serializable?: boolean } = {}): Checker {
   return composeCheckers({
     set: setChecker,
-    revisions: { check: (h) => ({ ...checkRevisions(h, { linearizableReads: !o.serializable }) }) },
-    stats: { check: (h) => opStats(h) },
+    revisions: revisionChecker(o),
+    stats: statsChecker,
   });
 }
 
 export function setWorkload(o: SetOptions = {}): Workload<GenLike> {
-  const options = {
-    opsPerKey: o.opsPerKey ?? 100,
-    threadsPerKey: o.threadsPerKey ?? 5,
-    serializable: o.serializable ?? false,
-    timeoutMs: o.timeoutMs ?? 5000,
-    prefix: o.prefix ?? "gauntlet/",
-  };
-  if (!(Number.isInteger(options.opsPerKey) && options.opsPerKey >= 1))
-    throw new RangeError(`--ops-per-key must be an integer >= 1, got ${o.opsPerKey}`);
+  const options = resolveKeyedOptions(o);
   return {
     name: "set",
     options,
