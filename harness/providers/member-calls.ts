@@ -1,8 +1,11 @@
 /**
  * Cluster-API calls shared by the providers' Members capabilities (local and docker): ask some
- * running member, retry etcd's "unhealthy cluster" refusal, and the MemberInfo shape; and the
+ * running member, retry etcd's "unhealthy cluster" refusal, remove and add a member (wiping its
+ * data directory), and the MemberInfo shape; and the
  * Disk capability's `etcdctl alarm disarm` after space is freed.
  */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { MemberInfo } from "../api/capabilities.js";
 import { HarnessError } from "../api/cluster.js";
 import { createClient } from "../client/client.js";
@@ -73,6 +76,56 @@ export async function retryUnhealthy<T>(
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/**
+ * MemberRemove of `node` (found by name or peer URL) through another running member, retrying
+ * "unhealthy cluster" for up to REMOVE_RETRY_MS while every other member is up. The caller then
+ * stops the member's process or container.
+ */
+export async function removeMember(
+  reachable: () => Iterable<ReachableMember>,
+  node: string,
+  peerUrl: string | undefined,
+): Promise<void> {
+  await retryUnhealthy(
+    REMOVE_RETRY_MS,
+    () =>
+      viaRunningMember(reachable(), node, async (c) => {
+        const m = (await c.memberList()).members.find(
+          (x) => x.name === node || x.peerUrls.includes(peerUrl ?? ""),
+        );
+        if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
+        await c.memberRemove(m.id);
+      }),
+    () => othersUp(reachable(), node),
+  );
+}
+
+/**
+ * MemberAdd of `peerUrl` through another running member (retrying "unhealthy cluster" for up to
+ * ADD_RETRY_MS while every other member is up); returns the `--initial-cluster` the new member
+ * must start with (`--initial-cluster-state existing`), naming it `node`.
+ */
+export async function addMember(
+  reachable: () => Iterable<ReachableMember>,
+  node: string,
+  peerUrl: string,
+): Promise<string> {
+  const added = await retryUnhealthy(
+    ADD_RETRY_MS,
+    () => viaRunningMember(reachable(), node, (c) => c.memberAdd([peerUrl])),
+    () => othersUp(reachable(), node),
+  );
+  return added.members
+    .map((m) => `${m.name || (m.peerUrls.includes(peerUrl) ? node : m.id)}=${m.peerUrls[0]}`)
+    .join(",");
+}
+
+/** Empties `dir` (creating it if missing) but keeps it: it may be a tmpfs mount point. */
+export function wipeDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const e of readdirSync(dir)) rmSync(join(dir, e), { recursive: true, force: true });
 }
 
 export function toMemberInfo(m: MemberInfo): MemberInfo {

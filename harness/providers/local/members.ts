@@ -5,19 +5,9 @@
  * directory, asks a member to add its peer URL, and starts it with
  * `--initial-cluster-state existing` and the membership the cluster reported.
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import type { Members } from "../../api/capabilities.js";
 import { HarnessError, type NodeInfo } from "../../api/cluster.js";
-import type { EtcdClient } from "../../client/types.js";
-import {
-  ADD_RETRY_MS,
-  othersUp,
-  REMOVE_RETRY_MS,
-  retryUnhealthy,
-  toMemberInfo,
-  viaRunningMember,
-} from "../member-calls.js";
+import { addMember, removeMember, toMemberInfo, viaRunningMember, wipeDataDir } from "../member-calls.js";
 import type { MemberProcess } from "./member.js";
 import type { ProcessRecord } from "./state.js";
 
@@ -39,25 +29,13 @@ export function membersCapability(p: MembersParts): Members {
       running: m.running,
       paused: m.paused,
     }));
-  const viaOther = <T>(except: string | undefined, f: (c: EtcdClient<string>) => Promise<T>): Promise<T> =>
-    viaRunningMember(reachable(), except, f);
   return {
-    list: () => viaOther(undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
+    list: () =>
+      viaRunningMember(reachable(), undefined, async (c) => (await c.memberList()).members.map(toMemberInfo)),
     remove: async (node) => {
       const info = p.infos.get(node);
       if (!info) throw new HarnessError(`no member named ${node}`);
-      await retryUnhealthy(
-        REMOVE_RETRY_MS,
-        () =>
-          viaOther(node, async (c) => {
-            const m = (await c.memberList()).members.find(
-              (x) => x.name === node || x.peerUrls.includes(info.peerUrl ?? ""),
-            );
-            if (!m) throw new HarnessError(`${node} is not a member of the cluster`);
-            await c.memberRemove(m.id);
-          }),
-        () => othersUp(reachable(), node),
-      );
+      await removeMember(reachable, node, info.peerUrl);
       await p.members.get(node)!.kill();
       p.recordProcess(node, undefined);
       p.log(`removed member ${node}`);
@@ -67,18 +45,8 @@ export function membersCapability(p: MembersParts): Members {
       const proc = p.members.get(node);
       if (!info || !proc || !info.peerUrl) throw new HarnessError(`no member named ${node}`);
       if (proc.running) throw new HarnessError(`cannot add ${node}: it is still running (remove it first)`);
-      // Wipe the contents (the directory itself may be a tmpfs mount point).
-      mkdirSync(p.dataDir(node), { recursive: true });
-      for (const e of readdirSync(p.dataDir(node)))
-        rmSync(join(p.dataDir(node), e), { recursive: true, force: true });
-      const added = await retryUnhealthy(
-        ADD_RETRY_MS,
-        () => viaOther(node, (c) => c.memberAdd([info.peerUrl!])),
-        () => othersUp(reachable(), node),
-      );
-      const initial = added.members
-        .map((m) => `${m.name || (m.peerUrls.includes(info.peerUrl!) ? node : m.id)}=${m.peerUrls[0]}`)
-        .join(",");
+      wipeDataDir(p.dataDir(node));
+      const initial = await addMember(reachable, node, info.peerUrl);
       proc.cmd.argv = p.argvFor(node, initial, "existing");
       p.recordProcess(node, proc.start());
       p.log(`added member ${node} (--initial-cluster ${initial})`);
