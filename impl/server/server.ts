@@ -4,12 +4,12 @@
  * /health + /metrics on every --listen-metrics-urls address. `close()` stops it all.
  */
 import type { Server as NetServer } from "node:net";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import * as grpc from "@grpc/grpc-js";
 import { MvccStore } from "../mvcc/index.js";
 import { ServerStorage } from "../storage/index.js";
 import { decodeCommand } from "./commands.js";
-import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "./etcd-server.js";
+import { EtcdServer, SERVER_VERSION } from "./etcd-server.js";
+import { httpEndpoints } from "./http-endpoints.js";
 import type { ServerConfig } from "./flags.js";
 import { clusterId, hexId, memberId } from "./ids.js";
 import { listenAll, type Http2Sink } from "./listener.js";
@@ -151,32 +151,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     };
   }
 
-  const http = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health" || path === "/readyz" || path === "/livez") {
-      const ok = !core.hasAlarm(AlarmType.NOSPACE) && !core.hasAlarm(AlarmType.CORRUPT);
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify(
-          ok
-            ? { health: "true" }
-            : {
-                health: "false",
-                reason: core.hasAlarm(AlarmType.NOSPACE) ? "ALARM NOSPACE" : "ALARM CORRUPT",
-              },
-        ),
-      );
-    } else if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
-    } else if (path === "/version") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }));
-    } else {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("404 page not found\n");
-    }
-  };
+  const http = httpEndpoints(metrics, () =>
+    core.hasAlarm(AlarmType.NOSPACE)
+      ? "ALARM NOSPACE"
+      : core.hasAlarm(AlarmType.CORRUPT)
+        ? "ALARM CORRUPT"
+        : undefined,
+  );
 
   const listeners: NetServer[] = [];
   const clientAddresses: string[] = [];

@@ -9,12 +9,12 @@ import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Server as NetServer } from "node:net";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import protobuf from "protobufjs";
 import { MvccStore, isEtcdError } from "../../mvcc/index.js";
 import { ConfChangeType, RawNode, Role, SeededRand } from "../../raft/index.js";
 import { RaftDiskStorage, type ServerStorage } from "../../storage/index.js";
-import { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from "../etcd-server.js";
+import { EtcdServer } from "../etcd-server.js";
+import { httpEndpoints } from "../http-endpoints.js";
 import { EtcdError, Errors } from "../errors.js";
 import type { ServerConfig } from "../flags.js";
 import { clusterId as deriveClusterId, hexId, memberId as deriveMemberId } from "../ids.js";
@@ -479,23 +479,9 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     s.on("close", () => sessions.delete(s));
   });
   const injector = { injectConnection: (socket: import("node:net").Socket) => h2.connection(socket) };
-  const http = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health" || path === "/readyz" || path === "/livez") {
-      const ok = loop.lead !== 0 && !loop.removed;
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify(ok ? { health: "true" } : { health: "false", reason: "RAFT NO LEADER" }));
-    } else if (path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
-    } else if (path === "/version") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ etcdserver: SERVER_VERSION, etcdcluster: CLUSTER_VERSION }));
-    } else {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("404 page not found\n");
-    }
-  };
+  const http = httpEndpoints(metrics, () =>
+    loop.lead !== 0 && !loop.removed ? undefined : "RAFT NO LEADER",
+  );
 
   const listeners: NetServer[] = [];
   const clientAddresses: string[] = [];
