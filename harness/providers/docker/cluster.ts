@@ -19,12 +19,13 @@ import type {
 import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
 import { diskCapability, undoMounts } from "../local/disk.js";
 import { disarmNoSpace } from "../member-calls.js";
+import { addRules, deleteRules, failures, type NamespaceRules } from "../partition-rules.js";
 import { unregisterActive, writeState } from "../local/state.js";
 import { memberStatus } from "../local/status.js";
 import { clockCapability } from "./clock.js";
 import { removeRunImages } from "./images.js";
 import type { DockerMember } from "./member.js";
-import { dropRule, nsIptables, removeNetwork, type DockerNet } from "./network.js";
+import { dropRule, removeNetwork, type DockerNet } from "./network.js";
 import type { DockerState } from "./state.js";
 
 export interface DockerClusterParts {
@@ -193,8 +194,14 @@ export class DockerCluster implements Cluster {
     const m = this.member(node);
     const mine = this.rules.filter((r) => r.node === node);
     if (!m.pid || mine.length === 0) return;
-    for (const r of mine) await nsIptables(m.pid, "-A", r.rule);
+    const [o] = await addRules([this.nsRules(node, mine)]);
+    if (o?.status === "rejected") throw o.reason;
     this.p.log(`re-applied ${mine.length} partition rule(s) in ${node}'s new namespace`);
+  }
+
+  /** A member's rules as a batch run inside its container's network namespace. */
+  private nsRules(node: string, rules: readonly Rule[]): NamespaceRules {
+    return { enter: ["nsenter", "-t", String(this.member(node).pid), "-n"], rules: rules.map((r) => r.rule) };
   }
 
   private netCapability(): Net {
@@ -204,26 +211,50 @@ export class DockerCluster implements Cluster {
         const p = opts.probability;
         if (p !== undefined && !(p > 0 && p <= 1))
           throw new HarnessError(`partition probability must be in (0, 1], got ${p}`);
+        const byNode: { node: string; peers: string[]; rules: Rule[] }[] = [];
         for (const [node, peers] of Object.entries(grudge)) {
-          const m = this.member(node);
-          for (const peer of peers) {
+          this.member(node);
+          const rules = peers.map((peer): Rule => {
             const ip = net.ips[peer];
             if (!ip) throw new HarnessError(`grudge names unknown member ${peer}`);
-            const r: Rule = { node, rule: dropRule(ip, p) };
-            // A stopped member gets its rules when it starts again (onStarted).
-            if (m.running && m.pid) await nsIptables(m.pid, "-A", r.rule);
-            this.rules.push(r);
-            (this.grudge[node] ??= []).push(peer);
-          }
+            return { node, rule: dropRule(ip, p) };
+          });
+          byNode.push({ node, peers: [...peers], rules });
         }
+        // A stopped member gets its rules when it starts again (onStarted).
+        const live = byNode.filter((b) => this.member(b.node).running && this.member(b.node).pid);
+        const outcomes = await addRules(live.map((b) => this.nsRules(b.node, b.rules)));
+        const failed = new Set(live.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.node));
+        for (const b of byNode) {
+          if (failed.has(b.node)) continue;
+          this.rules.push(...b.rules);
+          (this.grudge[b.node] ??= []).push(...b.peers);
+        }
+        const why = failures(
+          outcomes,
+          live.map((b) => b.node),
+        );
+        if (why)
+          throw new HarnessError(
+            `partition rules not added (iptables in a container's namespace needs root, nsenter and the host's iptables-restore): ${why}`,
+          );
         this.p.log(`partition ${JSON.stringify(grudge)}${p !== undefined ? ` p=${p}` : ""}`);
       },
       heal: async () => {
         const n = this.rules.length;
-        for (const r of [...this.rules].reverse()) {
-          const m = this.p.members.get(r.node);
-          if (m?.running && m.pid) await nsIptables(m.pid, "-D", r.rule).catch(() => {});
-        }
+        const nodes = [...new Set(this.rules.map((r) => r.node))].filter((node) => {
+          const m = this.p.members.get(node);
+          return m?.running && m.pid;
+        });
+        // A rule that cannot be removed lives in a namespace that is going away with its container.
+        await deleteRules(
+          nodes.map((node) =>
+            this.nsRules(
+              node,
+              this.rules.filter((r) => r.node === node),
+            ),
+          ),
+        );
         this.rules = [];
         this.grudge = {};
         if (n) this.p.log(`healed ${n} rule(s)`);

@@ -3,12 +3,11 @@
  * (re-picked when the engine reports an overlap), labelled `gauntlet`, internal (members reach
  * each other and the host reaches them; nothing reaches beyond the machine). Members get
  * `10.78.<x>.<10+i>`. Partitions are iptables rules in a member's network namespace, entered
- * with `nsenter -t <pid> -n` (the rules die with the container's namespace, so they are
- * re-applied after a restart).
+ * with `nsenter -t <pid> -n` (../partition-rules.ts; the rules die with the container's namespace,
+ * so they are re-applied after a restart).
  */
 import { createHash } from "node:crypto";
 import { HarnessError } from "../../api/cluster.js";
-import { run } from "../local/sh.js";
 import { docker, LABEL, RUN_LABEL } from "./engine.js";
 
 export interface DockerNet {
@@ -65,14 +64,4 @@ export function dropRule(peerIp: string, probability?: number): string[] {
       ? ["-m", "statistic", "--mode", "random", "--probability", String(probability)]
       : [];
   return ["INPUT", "-s", peerIp, ...match, "-j", "DROP"];
-}
-
-export async function nsIptables(pid: number, op: "-A" | "-D", rule: string[]): Promise<void> {
-  try {
-    await run(["nsenter", "-t", String(pid), "-n", "iptables", "-w", op, ...rule]);
-  } catch (err) {
-    throw new HarnessError(
-      `iptables in the namespace of pid ${pid} failed (nsenter needs root and the host's iptables): ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
 }

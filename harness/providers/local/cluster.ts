@@ -19,10 +19,10 @@ import type {
 } from "../../api/capabilities.js";
 import { HarnessError, type Cluster, type NodeInfo } from "../../api/cluster.js";
 import type { MemberProcess } from "./member.js";
-import { deleteRule, undoNetwork, type NetLayout } from "./netns.js";
+import { undoNetwork, type NetLayout } from "./netns.js";
 import { diskCapability, undoMounts } from "./disk.js";
 import { disarmNoSpace } from "../member-calls.js";
-import { run } from "./sh.js";
+import { addRules, deleteRules, failures } from "../partition-rules.js";
 import { unregisterActive, writeState, type IptablesRecord, type LocalState } from "./state.js";
 import { memberStatus } from "./status.js";
 
@@ -218,35 +218,59 @@ export class LocalCluster implements Cluster {
         const p = opts.probability;
         if (p !== undefined && !(p > 0 && p <= 1))
           throw new HarnessError(`partition probability must be in (0, 1], got ${p}`);
+        const match =
+          p !== undefined && p < 1 ? ["-m", "statistic", "--mode", "random", "--probability", String(p)] : [];
+        const byNode: { node: string; peers: string[]; records: IptablesRecord[] }[] = [];
         for (const [node, peers] of Object.entries(grudge)) {
           const ns = net.netns[node];
           if (!ns) throw new HarnessError(`grudge names unknown member ${node}`);
-          for (const peer of peers) {
+          const records = peers.map((peer): IptablesRecord => {
             const ip = net.ips[peer];
             if (!ip) throw new HarnessError(`grudge names unknown member ${peer}`);
-            const match =
-              p !== undefined && p < 1
-                ? ["-m", "statistic", "--mode", "random", "--probability", String(p)]
-                : [];
-            const r: IptablesRecord = { netns: ns, rule: ["INPUT", "-s", ip, ...match, "-j", "DROP"] };
-            this.p.state.iptables.push(r);
-            this.save();
-            await run(["ip", "netns", "exec", ns, "iptables", "-w", "-A", ...r.rule]);
-            this.added.push(r);
-            (this.grudge[node] ??= []).push(peer);
-          }
+            return { netns: ns, rule: ["INPUT", "-s", ip, ...match, "-j", "DROP"] };
+          });
+          byNode.push({ node, peers: [...peers], records });
         }
+        // Recorded before they exist, so that a harness killed meanwhile leaves them to cleanup.
+        for (const b of byNode) this.p.state.iptables.push(...b.records);
+        this.save();
+        const outcomes = await addRules(
+          byNode.map((b) => ({
+            enter: ["ip", "netns", "exec", net.netns[b.node]!],
+            rules: b.records.map((r) => r.rule),
+          })),
+        );
+        byNode.forEach((b, i) => {
+          if (outcomes[i]!.status !== "fulfilled") return;
+          this.added.push(...b.records);
+          (this.grudge[b.node] ??= []).push(...b.peers);
+        });
+        const failed = failures(
+          outcomes,
+          byNode.map((b) => b.node),
+        );
+        if (failed) throw new HarnessError(`partition rules not added: ${failed}`);
         this.p.log(`partition ${JSON.stringify(grudge)}${p !== undefined ? ` p=${p}` : ""}`);
       },
       heal: async () => {
-        for (const r of [...this.added].reverse()) {
-          await deleteRule(r);
-          this.p.state.iptables = this.p.state.iptables.filter((x) => x !== r);
-          this.save();
-        }
-        if (this.added.length) this.p.log(`healed ${this.added.length} rule(s)`);
-        this.added = [];
-        this.grudge = {};
+        const added = this.added;
+        const byNs = new Map<string, IptablesRecord[]>();
+        for (const r of added) byNs.set(r.netns!, [...(byNs.get(r.netns!) ?? []), r]);
+        const groups = [...byNs];
+        const outcomes = await deleteRules(
+          groups.map(([ns, rs]) => ({ enter: ["ip", "netns", "exec", ns], rules: rs.map((r) => r.rule) })),
+        );
+        const gone = new Set(groups.flatMap(([, rs], i) => (outcomes[i]!.status === "fulfilled" ? rs : [])));
+        this.p.state.iptables = this.p.state.iptables.filter((x) => !gone.has(x));
+        this.save();
+        this.added = added.filter((r) => !gone.has(r));
+        if (this.added.length === 0) this.grudge = {};
+        if (gone.size) this.p.log(`healed ${gone.size} rule(s)`);
+        const failed = failures(
+          outcomes,
+          groups.map(([ns]) => ns),
+        );
+        if (failed) throw new HarnessError(`partition rules not removed: ${failed}`);
       },
       current: () => Object.fromEntries(Object.entries(this.grudge).map(([k, v]) => [k, [...new Set(v)]])),
     };

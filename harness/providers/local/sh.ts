@@ -12,16 +12,27 @@ export class CommandError extends Error {
   }
 }
 
-/** Run `argv[0]` with the rest as arguments; resolves to stdout, rejects with a CommandError. */
-export function run(argv: readonly string[], timeoutMs = 15_000): Promise<string> {
+/**
+ * Run `argv[0]` with the rest as arguments, `input` (if given) on its stdin; resolves to stdout,
+ * rejects with a CommandError.
+ */
+export function run(argv: readonly string[], timeoutMs = 15_000, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(argv[0]!, argv.slice(1), { timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err)
-        reject(
-          new CommandError(argv, stderr || err.message, (err as { code?: number | string }).code ?? null),
-        );
-      else resolve(stdout);
-    });
+    const child = execFile(
+      argv[0]!,
+      argv.slice(1),
+      { timeout: timeoutMs, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new CommandError(argv, stderr || err.message, (err as { code?: number | string }).code ?? null),
+          );
+        else resolve(stdout);
+      },
+    );
+    // EPIPE from a command that exits without reading shows as its own error above.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(input ?? "");
   });
 }
 
