@@ -84,7 +84,7 @@ export function combinedPackage(o: CombinedOptions): NemesisPackage<Generator> {
     };
     switch (f) {
       case "partition":
-        return partitionPackage({ ...fo, nodeCount: o.nodeCount, shape: o.partitionShape });
+        return partitionPackage({ ...fo, nodeCount: o.nodeCount, shape: o.partitionShape, shared });
       case "kill":
         return killPackage(fo, shared);
       case "pause":

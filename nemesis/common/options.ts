@@ -87,3 +87,26 @@ export async function leaderWithin(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Waits until every member in play (not in `removed`) is running and not paused, or `ms` have
+ * passed; resolves to the members still down or paused (empty when the cluster is whole).
+ * Members the cluster cannot kill or pause count as up.
+ */
+export async function wholeWithin(
+  cluster: Cluster,
+  removed: ReadonlySet<string>,
+  ms: number,
+): Promise<string[]> {
+  const { killable, pausable } = cluster.capabilities;
+  const down = () =>
+    cluster.nodes.filter(
+      (n) => !removed.has(n) && ((killable && !killable.isRunning(n)) || (pausable?.isPaused(n) ?? false)),
+    );
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const d = down();
+    if (d.length === 0 || Date.now() >= deadline) return d;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -10,7 +10,8 @@ import type { Completion, Invocation } from "../../harness/api/operation.js";
 import type { Nemesis, NemesisPackage } from "../../harness/api/workload.js";
 import { seededRandom } from "../../harness/generator/random.js";
 import type { Generator } from "../../harness/generator/types.js";
-import { errMsg, leaderWeighted, leaderWithin, type FamilyOptions } from "../common/options.js";
+import { errMsg, leaderWeighted, leaderWithin, wholeWithin, type FamilyOptions } from "../common/options.js";
+import type { SharedState } from "../common/targeted.js";
 import { finalOps, schedule } from "../common/schedule.js";
 import { allLinks, bridge, halves, isolate, majoritiesRing, SHAPES, type Shape } from "./grudge.js";
 
@@ -19,6 +20,8 @@ export interface PartitionOptions extends FamilyOptions {
   nodeCount: number;
   /** Always this shape (`--partition`); random among the possible ones otherwise. */
   shape?: Shape;
+  /** What the families of the run share (members the member family removed are not waited for). */
+  shared?: SharedState;
 }
 
 /** Shapes possible with `n` members, with the reason for each one that is not. */
@@ -79,6 +82,14 @@ class PartitionNemesis implements Nemesis {
         break;
       }
       case "leader": {
+        // Cutting the leader off matters when a majority carries on without it: with a member of
+        // that majority down (killed, paused), nobody takes over and the cut only stalls the
+        // cluster. So first wait, up to one mean window, for every member to be up.
+        const started = Date.now();
+        const down = await wholeWithin(c, this.o.shared?.removed ?? new Set(), this.o.durationS * 1000);
+        const waited = Date.now() - started;
+        if (waited >= 100) value.waitedMs = waited;
+        if (down.length) value.down = down;
         const t = await leaderWithin(this.o.queries, c);
         if (!t) return { type: "fail", value, error: "no leader known: nothing isolated" };
         grudge = isolate(nodes, t);

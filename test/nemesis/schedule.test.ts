@@ -247,6 +247,38 @@ describe("nemesis invoke against a fake cluster", () => {
     expect(f.grudge()).toEqual({});
   });
 
+  it("a leader cut waits for killed members to be back (a majority to carry on), up to one mean window", async () => {
+    const f = fakeCluster(3);
+    const pkg = combinedPackage({
+      families: ["partition", "kill"],
+      seed: 1,
+      intervalS: 1,
+      nodeCount: 3,
+      queries: { leader: async () => "n1", compact: async () => 1, defragment: async () => {} },
+    });
+    await pkg.nemesis.setup(f.cluster);
+    await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
+    const [killed] = [...["n1", "n2", "n3"]].filter((n) => !f.running.has(n));
+    // The kill's stop comes 400 ms into the partition's start: the cut waits for it.
+    const restart = new Promise((r) => setTimeout(r, 400)).then(() => pkg.nemesis.invoke({ f: "stop-kill" }));
+    const l = await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "leader", pick: 1 } });
+    await restart;
+    const v = l.value as { targets: string[]; waitedMs?: number; down?: string[] };
+    expect(killed).toBeDefined();
+    expect(v.waitedMs).toBeGreaterThanOrEqual(300);
+    expect(v.down).toBeUndefined();
+    expect(f.log.indexOf(`start ${killed}`)).toBeLessThan(f.log.findIndex((x) => x.startsWith("partition")));
+    await pkg.nemesis.invoke({ f: "stop-partition" });
+    // A member that stays down: the cut goes ahead after the bound (intervalS = 1 s), saying so.
+    await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
+    const t0 = Date.now();
+    const l2 = await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "leader", pick: 1 } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect((l2.value as { down?: string[] }).down).toEqual([killed]);
+    expect(l2.type).toBe("ok");
+    await pkg.nemesis.teardown();
+  });
+
   it("kill and pause undo exactly their targets; pause skips a killed member", async () => {
     const f = fakeCluster(3);
     const pkg = combinedPackage({ families: ["kill", "pause"], seed: 1, intervalS: 1, nodeCount: 3 });
