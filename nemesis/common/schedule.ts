@@ -6,8 +6,10 @@
  * `any()` interleave and their faults overlap. A family runs one op at a time: its next op waits
  * ("pending") until its own op in flight has completed, and only that; with several nemesis
  * slots (the interpreter's `nemesisSlots`, one per family) a slow op of one family holds up no
- * other family. A family whose own op ran past its next op's due time has the rest of its
- * schedule moved later by the overrun. Instant families (admin) emit single ops at exponential gaps.
+ * other family. A window lasts its drawn length from the completion of its start (a start
+ * that took time moves its stop later); any other op that ran past its next op's due time has
+ * the rest of its family's schedule moved later by the overrun. Instant families (admin) emit
+ * single ops at exponential gaps.
  *
  * Randomness comes from a seeded stream whose state is part of the generator value
  * (`randomFromState`), so asking `op()` twice gives the same op and a run replays from its seed.
@@ -87,11 +89,17 @@ class Schedule implements Generator {
     }
     // A family's op names are its own (start-/stop-<family>, admin's compact/defragment).
     if (e.f !== this.busy) return this;
-    // An op that completes after the family's next op was due (it was slow) moves the rest of
-    // the family's schedule later, so that the next op keeps its gap after this one (a window
-    // keeps its length) instead of following at once, and ops due meanwhile do not come in a burst.
+    // A start that took time (a leader cut waiting for members to be back, a disk being filled)
+    // moves its stop later by that time: a window lasts its drawn length from when its fault is
+    // in place. Any other op that completes after the family's next op was due (it was slow)
+    // moves the rest of the family's schedule later by the overrun, so that the next op keeps
+    // its gap after this one instead of following at once, and ops due meanwhile do not come
+    // in a burst. (at + took = completion + the gap that was drawn.)
     let at = this.at;
-    if (at !== undefined && this.busyDue !== undefined && e.time > at) at = e.time + (at - this.busyDue);
+    if (at !== undefined && this.busyDue !== undefined) {
+      const took = e.time - this.busyDue;
+      if (took > 0 && (this.phase === "stop" || e.time > at)) at += took;
+    }
     return new Schedule(this.o, this.rs, this.phase, at);
   }
 }

@@ -94,6 +94,32 @@ describe("concurrent fault families on the simulated clock", () => {
     expect(lagTable(rows)).toMatch(/worst lag behind schedule/);
   });
 
+  it("a window lasts its drawn length from when its start completes, however long the start took", async () => {
+    // The same schedule twice: starts that take 1 ms, then partition starts that take 2.5 s
+    // (a leader cut waiting for killed members to be back).
+    const windows = async (startNs: number) => {
+      const clock = new SimClock();
+      const worker: Worker = {
+        invoke: async (op) => {
+          await clock.sleep(op.f === "start-partition" ? startNs : 1e6);
+          return { type: "ok", value: op.value };
+        },
+      };
+      const evs = await run(pkg().generator, worker, clock, 60, 2);
+      const part = evs.filter((e) => e.family === "partition" || e.f.endsWith("-partition"));
+      const out: number[] = [];
+      for (let i = 0; i + 2 < part.length; i++)
+        if (part[i]!.f === "start-partition" && part[i]!.type !== "invoke")
+          out.push(Math.round((part[i + 1]!.time - part[i]!.time) / 1e6));
+      return out;
+    };
+    const quick = await windows(1e6);
+    const slow = await windows(2.5e9);
+    expect(quick.length).toBeGreaterThan(3);
+    const n = Math.min(quick.length, slow.length);
+    for (let i = 0; i < n; i++) expect(Math.abs(slow[i]! - quick[i]!)).toBeLessThanOrEqual(2);
+  });
+
   it("with one slot (the old behaviour) the same schedule lags by seconds", async () => {
     const p = pkg();
     const clock = new SimClock();
