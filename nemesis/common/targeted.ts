@@ -24,10 +24,34 @@ export interface SharedState {
   /** Members the kill family keeps down until its stop-kill (the disk family must not restart them). */
   killed: Set<string>;
   locks: NodeLocks;
+  /**
+   * When (Date.now()) the partition family last cut the leader off, while that cut lasts: the
+   * families acting on members let it develop for LEADER_CUT_GRACE_MS first.
+   */
+  leaderCutAt?: number;
 }
 
 export function sharedState(): SharedState {
   return { removed: new Set(), killed: new Set(), locks: new NodeLocks() };
+}
+
+/**
+ * How long after the leader is cut off a kill, pause, clock or disk fault waits before it acts:
+ * long enough for the rest to elect a new leader and carry on (an election timeout, randomized
+ * up to twice that, plus a round), which is what makes the cut expose lost writes and stale
+ * reads. A kill of the majority side in that time undid most leader cuts (measured: it wasted
+ * about half of them in the early-ack campaign); later in the window the faults overlap as usual.
+ */
+export const LEADER_CUT_GRACE_MS = 3000;
+
+/** Waits out the rest of the grace after a leader cut, if one is under way; resolves to the ms waited. */
+export async function afterLeaderCutGrace(shared: SharedState): Promise<number> {
+  const at = shared.leaderCutAt;
+  if (at === undefined) return 0;
+  const left = at + LEADER_CUT_GRACE_MS - Date.now();
+  if (left <= 0) return 0;
+  await new Promise((r) => setTimeout(r, left));
+  return left;
 }
 
 export interface TargetedSpec {
@@ -67,6 +91,7 @@ class TargetedNemesis implements Nemesis {
     if (op.f === `stop-${this.s.family}`) return this.shared.locks.with(this.hit, op.f, () => this.stop());
     if (op.f !== `start-${this.s.family}`) return { type: "fail", error: `unknown op ${op.f}` };
     const v = op.value as { target: Target; pick: number } & Record<string, unknown>;
+    const graceMs = await afterLeaderCutGrace(this.shared);
     const live = c.nodes.filter((n) => !this.shared.removed.has(n));
     let targets: string[];
     if (v.target === "leader") {
@@ -83,7 +108,12 @@ class TargetedNemesis implements Nemesis {
       // Removed by the member family while this op waited for the locks: leave them alone.
       const gone = targets.filter((n) => this.shared.removed.has(n));
       const now = targets.filter((n) => !this.shared.removed.has(n));
-      const value = { ...rest, shape: v.target, targets: now };
+      const value = {
+        ...rest,
+        shape: v.target,
+        targets: now,
+        ...(graceMs ? { afterLeaderCutMs: Math.round(graceMs) } : {}),
+      };
       if (now.length === 0)
         return { type: "fail", value, error: `${gone.join(",")} removed meanwhile: nothing done` };
       this.label = `${this.s.family} ${v.target} ${now.join(",")}`;

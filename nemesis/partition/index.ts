@@ -63,6 +63,7 @@ class PartitionNemesis implements Nemesis {
     const net = c?.capabilities.net;
     if (!c || !net) return { type: "fail", error: "no net capability" };
     if (op.f === "stop-partition") {
+      if (this.o.shared) this.o.shared.leaderCutAt = undefined;
       await net.heal();
       this.shape = undefined;
       return { type: "ok", value: { healed: true } };
@@ -123,6 +124,7 @@ class PartitionNemesis implements Nemesis {
     this.shape = v.shape;
     try {
       await net.partition(grudge, probability === undefined ? {} : { probability });
+      if (v.shape === "leader" && this.o.shared) this.o.shared.leaderCutAt = Date.now();
     } catch (err) {
       // Some rules may be in place: the outcome is unknown, the window stays open until healed.
       return { type: "info", value, error: errMsg(err) };
@@ -132,6 +134,7 @@ class PartitionNemesis implements Nemesis {
 
   async teardown(): Promise<void> {
     this.shape = undefined;
+    if (this.o.shared) this.o.shared.leaderCutAt = undefined;
     await this.cluster?.capabilities.net?.heal().catch(() => {});
   }
 }

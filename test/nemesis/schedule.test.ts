@@ -7,6 +7,7 @@ import { combinedPackage, FAMILIES, parseFamilies } from "../../nemesis/combined
 import { partitionPackage, shapeDraw } from "../../nemesis/partition/index.js";
 import { killPackage } from "../../nemesis/kill/index.js";
 import { LEADER_WEIGHT, leaderWithin, type ClusterQueries } from "../../nemesis/common/options.js";
+import { LEADER_CUT_GRACE_MS } from "../../nemesis/common/targeted.js";
 
 /** Runs a package's generator on the simulated clock with a nemesis that answers ok after 1 ms. */
 async function simulate(gen: Parameters<typeof interpret>[0]["generator"], seconds: number, seed = 1) {
@@ -276,6 +277,36 @@ describe("nemesis invoke against a fake cluster", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect((l2.value as { down?: string[] }).down).toEqual([killed]);
     expect(l2.type).toBe("ok");
+    await pkg.nemesis.teardown();
+  });
+
+  it("a kill right after a leader cut waits until the rest had time to elect a leader; after a heal it does not", async () => {
+    const f = fakeCluster(3);
+    const pkg = combinedPackage({
+      families: ["partition", "kill"],
+      seed: 1,
+      intervalS: 1,
+      nodeCount: 3,
+      queries: { leader: async () => "n1", compact: async () => 1, defragment: async () => {} },
+    });
+    await pkg.nemesis.setup(f.cluster);
+    await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "leader", pick: 1 } });
+    const cutAt = Date.now();
+    const k = await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
+    expect(Date.now() - cutAt).toBeGreaterThanOrEqual(LEADER_CUT_GRACE_MS - 50);
+    expect((k.value as { afterLeaderCutMs?: number }).afterLeaderCutMs).toBeGreaterThan(
+      LEADER_CUT_GRACE_MS - 200,
+    );
+    await pkg.nemesis.invoke({ f: "stop-kill" });
+    // Other shapes do not hold kills back, nor does a leader cut that was healed.
+    await pkg.nemesis.invoke({ f: "stop-partition" });
+    await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "leader", pick: 1 } });
+    await pkg.nemesis.invoke({ f: "stop-partition" });
+    await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "halves", pick: 1 } });
+    const t0 = Date.now();
+    const k2 = await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect((k2.value as { afterLeaderCutMs?: number }).afterLeaderCutMs).toBeUndefined();
     await pkg.nemesis.teardown();
   });
 
