@@ -224,6 +224,20 @@ function fakeCluster(n: number) {
   return { cluster, log, running, paused, grudge: () => grudge };
 }
 
+/** Partition and kill on a fake 3-member cluster led by n1, 1 s interval, set up. */
+async function partitionAndKill() {
+  const f = fakeCluster(3);
+  const pkg = combinedPackage({
+    families: ["partition", "kill"],
+    seed: 1,
+    intervalS: 1,
+    nodeCount: 3,
+    queries: { leader: async () => "n1", compact: async () => 1, defragment: async () => {} },
+  });
+  await pkg.nemesis.setup(f.cluster);
+  return { f, pkg };
+}
+
 describe("nemesis invoke against a fake cluster", () => {
   it("partition applies the grudge it reports and heals it; leader isolates the leader", async () => {
     const f = fakeCluster(5);
@@ -249,15 +263,7 @@ describe("nemesis invoke against a fake cluster", () => {
   });
 
   it("a leader cut waits for killed members to be back (a majority to carry on), up to one mean window", async () => {
-    const f = fakeCluster(3);
-    const pkg = combinedPackage({
-      families: ["partition", "kill"],
-      seed: 1,
-      intervalS: 1,
-      nodeCount: 3,
-      queries: { leader: async () => "n1", compact: async () => 1, defragment: async () => {} },
-    });
-    await pkg.nemesis.setup(f.cluster);
+    const { f, pkg } = await partitionAndKill();
     await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
     const [killed] = [...["n1", "n2", "n3"]].filter((n) => !f.running.has(n));
     // The kill's stop comes 400 ms into the partition's start: the cut waits for it.
@@ -281,15 +287,7 @@ describe("nemesis invoke against a fake cluster", () => {
   });
 
   it("a kill right after a leader cut waits until the rest had time to elect a leader; after a heal it does not", async () => {
-    const f = fakeCluster(3);
-    const pkg = combinedPackage({
-      families: ["partition", "kill"],
-      seed: 1,
-      intervalS: 1,
-      nodeCount: 3,
-      queries: { leader: async () => "n1", compact: async () => 1, defragment: async () => {} },
-    });
-    await pkg.nemesis.setup(f.cluster);
+    const { pkg } = await partitionAndKill();
     await pkg.nemesis.invoke({ f: "start-partition", value: { shape: "leader", pick: 1 } });
     const cutAt = Date.now();
     const k = await pkg.nemesis.invoke({ f: "start-kill", value: { target: "one", pick: 0 } });
