@@ -85,9 +85,10 @@ class PartitionNemesis implements Nemesis {
       case "leader": {
         // Cutting the leader off matters when a majority carries on without it: with a member of
         // that majority down (killed, paused), nobody takes over and the cut only stalls the
-        // cluster. So first wait, up to one mean window, for every member to be up.
+        // cluster. So first wait for every member to be up, up to the longest a window (of the
+        // family that holds it down) lasts: 1.5 mean windows.
         const started = Date.now();
-        const down = await wholeWithin(c, this.o.shared?.removed ?? new Set(), this.o.durationS * 1000);
+        const down = await wholeWithin(c, this.o.shared?.removed ?? new Set(), this.o.durationS * 1500);
         const waited = Date.now() - started;
         if (waited >= 100) value.waitedMs = waited;
         if (down.length) value.down = down;
