@@ -6,7 +6,8 @@ import type { Clock } from "./types.js";
 
 /**
  * The real monotonic clock, 0 at `origin` (a `performance.now()` reading in ms; default: now).
- * Waits under 0.2 ms resolve on the next turn of the event loop, longer ones use setTimeout.
+ * Waits under 0.2 ms resolve on the next turn of the event loop, longer ones use setTimeout,
+ * armed again if it fires early, so a sleep never ends more than 0.2 ms before its time.
  */
 export function realClock(origin: number = performance.now()): Clock {
   const now = (): number => Math.round((performance.now() - origin) * 1e6);
@@ -15,14 +16,20 @@ export function realClock(origin: number = performance.now()): Clock {
     sleepUntil(time) {
       let cancel = (): void => {};
       const promise = new Promise<void>((resolve) => {
-        const wait = (time - now()) / 1e6;
-        if (wait < 0.2) {
-          const h = setImmediate(resolve);
-          cancel = () => clearImmediate(h);
-        } else {
-          const h = setTimeout(resolve, wait);
-          cancel = () => clearTimeout(h);
-        }
+        // Node's timers run on a cached, whole-millisecond loop clock and can fire up to a
+        // millisecond before `time` on this one: arm again for what is left, so that a sleep
+        // never ends more than 0.2 ms early.
+        const arm = (): void => {
+          const wait = (time - now()) / 1e6;
+          if (wait < 0.2) {
+            const h = setImmediate(resolve);
+            cancel = () => clearImmediate(h);
+          } else {
+            const h = setTimeout(arm, wait);
+            cancel = () => clearTimeout(h);
+          }
+        };
+        arm();
       });
       return { promise, cancel: () => cancel() };
     },

@@ -68,4 +68,15 @@ describe("clocks", () => {
     s.cancel(); // must not keep the process alive
     await clock.sleepUntil(clock.now()).promise; // already due: next turn
   });
+  it("realClock never wakes more than 0.2 ms early (Node's timers can fire up to 1 ms early)", async () => {
+    const clock = realClock();
+    const early: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const due = clock.now() + (1 + (i % 5)) * 1e6 + (i % 7) * 1.3e5;
+      await clock.sleepUntil(due).promise;
+      const late = clock.now() - due;
+      if (late < -0.2e6) early.push(late / 1e6);
+    }
+    expect(early).toEqual([]);
+  });
 });
