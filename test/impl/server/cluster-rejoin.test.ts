@@ -27,12 +27,13 @@ describe.skipIf(!etcdctlCap.ok)(`rejoin behind a membership change (${etcdctlCap
     expect((await etcdctl(m1.endpoint, ["put", "k1", "1"])).code).toBe(0);
     await c.kill(m3);
     const extra = await c.addSpec("infra4");
-    const add = await etcdctl(`${m1.endpoint},${m2.endpoint}`, [
-      "member",
-      "add",
-      "infra4",
-      `--peer-urls=http://127.0.0.1:${extra.peerPort}`,
-    ]);
+    // Generous deadlines: killing m3 may have started an election, and CI runs other clusters
+    // beside this one (etcdctl's default 5 s ran out there once).
+    const add = await etcdctl(
+      `${m1.endpoint},${m2.endpoint}`,
+      ["member", "add", "infra4", `--peer-urls=http://127.0.0.1:${extra.peerPort}`, "--command-timeout=20s"],
+      { timeoutMs: 25_000 },
+    );
     expect(add.code, add.stderr).toBe(0);
     const id =
       /Member\s+([0-9a-f]+) added/.exec(add.stdout)?.[1] ??
@@ -49,7 +50,9 @@ describe.skipIf(!etcdctlCap.ok)(`rejoin behind a membership change (${etcdctlCap
       await new Promise((r) => setTimeout(r, 300));
     }
     expect((await status(extra.endpoint))?.isLeader).toBe(true);
-    expect((await etcdctl(m1.endpoint, ["put", "k2", "2"])).code).toBe(0);
+    expect(
+      (await etcdctl(m1.endpoint, ["put", "k2", "2", "--command-timeout=15s"], { timeoutMs: 20_000 })).code,
+    ).toBe(0);
     await c.start(m3);
     const until = Date.now() + 15_000;
     let seen: string | undefined;
