@@ -69,6 +69,21 @@ export function leaderWeighted<T extends string>(choices: readonly T[]): T[] {
   return choices.flatMap((c) => (c === "leader" ? Array<T>(LEADER_WEIGHT).fill(c) : [c]));
 }
 
+/** Asks `ask` every `everyMs` until `done` holds of its answer or `ms` have passed; the last answer. */
+async function askWithin<T>(
+  ask: () => Promise<T> | T,
+  done: (answer: T) => boolean,
+  ms: number,
+  everyMs: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const answer = await ask();
+    if (done(answer) || Date.now() >= deadline) return answer;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 /**
  * The leader, asked until one is known or `ms` have passed (a leader fault that starts during an
  * election — or while a kill holds a majority down — waits for the next leader instead of
@@ -80,12 +95,12 @@ export async function leaderWithin(
   ms = 3000,
 ): Promise<string | undefined> {
   if (!queries) return undefined;
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const l = await queries.leader(cluster).catch(() => undefined);
-    if (l || Date.now() >= deadline) return l;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return askWithin(
+    () => queries.leader(cluster).catch(() => undefined),
+    (l) => l !== undefined && l !== "",
+    ms,
+    250,
+  );
 }
 
 /**
@@ -93,20 +108,11 @@ export async function leaderWithin(
  * passed; resolves to the members still down or paused (empty when the cluster is whole).
  * Members the cluster cannot kill or pause count as up.
  */
-export async function wholeWithin(
-  cluster: Cluster,
-  removed: ReadonlySet<string>,
-  ms: number,
-): Promise<string[]> {
+export function wholeWithin(cluster: Cluster, removed: ReadonlySet<string>, ms: number): Promise<string[]> {
   const { killable, pausable } = cluster.capabilities;
   const down = () =>
     cluster.nodes.filter(
       (n) => !removed.has(n) && ((killable && !killable.isRunning(n)) || (pausable?.isPaused(n) ?? false)),
     );
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const d = down();
-    if (d.length === 0 || Date.now() >= deadline) return d;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return askWithin(down, (d) => d.length === 0, ms, 100);
 }
