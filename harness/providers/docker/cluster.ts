@@ -211,18 +211,18 @@ export class DockerCluster implements Cluster {
         const p = opts.probability;
         if (p !== undefined && !(p > 0 && p <= 1))
           throw new HarnessError(`partition probability must be in (0, 1], got ${p}`);
-        const byNode: { node: string; peers: string[]; rules: Rule[] }[] = [];
+        const byNode: { node: string; member: DockerMember; peers: string[]; rules: Rule[] }[] = [];
         for (const [node, peers] of Object.entries(grudge)) {
-          this.member(node);
+          const member = this.member(node);
           const rules = peers.map((peer): Rule => {
             const ip = net.ips[peer];
             if (!ip) throw new HarnessError(`grudge names unknown member ${peer}`);
             return { node, rule: dropRule(ip, p) };
           });
-          byNode.push({ node, peers: [...peers], rules });
+          byNode.push({ node, member, peers: [...peers], rules });
         }
         // A stopped member gets its rules when it starts again (onStarted).
-        const live = byNode.filter((b) => this.member(b.node).running && this.member(b.node).pid);
+        const live = byNode.filter((b) => b.member.running && b.member.pid);
         const outcomes = await addRules(live.map((b) => this.nsRules(b.node, b.rules)));
         const failed = new Set(live.filter((_, i) => outcomes[i]!.status === "rejected").map((b) => b.node));
         for (const b of byNode) {

@@ -220,7 +220,7 @@ export class LocalCluster implements Cluster {
           throw new HarnessError(`partition probability must be in (0, 1], got ${p}`);
         const match =
           p !== undefined && p < 1 ? ["-m", "statistic", "--mode", "random", "--probability", String(p)] : [];
-        const byNode: { node: string; peers: string[]; records: IptablesRecord[] }[] = [];
+        const byNode: { node: string; ns: string; peers: string[]; records: IptablesRecord[] }[] = [];
         for (const [node, peers] of Object.entries(grudge)) {
           const ns = net.netns[node];
           if (!ns) throw new HarnessError(`grudge names unknown member ${node}`);
@@ -229,14 +229,14 @@ export class LocalCluster implements Cluster {
             if (!ip) throw new HarnessError(`grudge names unknown member ${peer}`);
             return { netns: ns, rule: ["INPUT", "-s", ip, ...match, "-j", "DROP"] };
           });
-          byNode.push({ node, peers: [...peers], records });
+          byNode.push({ node, ns, peers: [...peers], records });
         }
         // Recorded before they exist, so that a harness killed meanwhile leaves them to cleanup.
         for (const b of byNode) this.p.state.iptables.push(...b.records);
         this.save();
         const outcomes = await addRules(
           byNode.map((b) => ({
-            enter: ["ip", "netns", "exec", net.netns[b.node]!],
+            enter: ["ip", "netns", "exec", b.ns],
             rules: b.records.map((r) => r.rule),
           })),
         );
