@@ -17,7 +17,6 @@ import type { MvccStore } from "../../../mvcc/index.js";
 import { ConfChangeType, Role, SeededRand } from "../../../raft/index.js";
 import { TraceHash, fnv32 } from "../../../sim/trace-hash.js";
 import { randomSchedule, type FaultEvent as RaftFaultEvent } from "../../../sim/schedule.js";
-import { etcdError } from "../../errors.js";
 import { AlarmAction, AlarmType } from "../../pb.js";
 import { parseFlags, type ServerConfig } from "../../flags.js";
 import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../ids.js";
@@ -497,12 +496,6 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const call: ClientCall = (member, fn) => {
     const inc = live.get(member);
     if (!inc) return Promise.resolve("refused");
-    // As start.ts: a learner serves no KV request but serializable ranges.
-    if (inc.node.raft.prs.learners.includes(infos[member - 1]!.raftId))
-      return Promise.resolve({
-        ok: false,
-        error: etcdError(14, "etcdserver: rpc not supported for learner"),
-      });
     return new Promise((resolve) => {
       let done = false;
       const settle = (r: Parameters<typeof resolve>[0]): void => {
