@@ -47,6 +47,8 @@ const KIND_MEMBERS = 2;
 
 interface Waiter {
   data: Uint8Array | undefined; // undefined: a conf change (proposed by the caller)
+  /** The command proposed (kind 1): applied as it is when its entry comes back, not decoded again. */
+  cmd?: Command;
   cc?: ConfChange;
   proposed: boolean;
   deadline: number;
@@ -217,7 +219,7 @@ export class RaftLoop {
   // ---------------------------------------------------------------- proposals
 
   propose(cmd: Command, reuseWire = true): Promise<unknown> {
-    return this.proposeData(KIND_COMMAND, encodeCommand(cmd, reuseWire));
+    return this.proposeData(KIND_COMMAND, encodeCommand(cmd, reuseWire), cmd);
   }
 
   proposeMemberOp(op: MemberOp): Promise<unknown> {
@@ -229,7 +231,7 @@ export class RaftLoop {
     return this.salt + this.counter;
   }
 
-  private proposeData(kind: number, body: Uint8Array): Promise<unknown> {
+  private proposeData(kind: number, body: Uint8Array, cmd?: Command): Promise<unknown> {
     if (this.halted || this.removed) return Promise.reject(Errors.stopped());
     const req = this.nextReq();
     const data = Buffer.allocUnsafe(9 + body.byteLength);
@@ -237,7 +239,7 @@ export class RaftLoop {
     data.writeDoubleLE(req, 1);
     data.set(body, 9);
     return new Promise((resolve, reject) => {
-      const w: Waiter = { data, proposed: false, deadline: this.noLeaderDeadline(), resolve, reject };
+      const w: Waiter = { data, cmd, proposed: false, deadline: this.noLeaderDeadline(), resolve, reject };
       this.waiters.set(req, w);
       this.tryPropose(w);
     });
@@ -280,6 +282,19 @@ export class RaftLoop {
 
   readIndex(): Promise<void> {
     if (this.halted || this.removed) return Promise.reject(Errors.stopped());
+    const alone = this.soleLeaderReadIndex();
+    if (alone !== undefined) {
+      if (alone <= this.appliedIdx) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        this.readWaiting.push({
+          waiters: [{ resolve, reject }],
+          sentAt: 0,
+          deadline: Infinity,
+          index: alone,
+        });
+        this.schedule();
+      });
+    }
     return new Promise((resolve, reject) => {
       this.readQueue.push({ resolve, reject });
       if (!this.readScheduled) {
@@ -298,6 +313,25 @@ export class RaftLoop {
         });
       }
     });
+  }
+
+  /**
+   * The read index of a leader that is its cluster's only voter, without a Ready round trip:
+   * its commit index, as Raft answers a singleton's ReadIndex (thesis §6.4) — once it has
+   * committed an entry of its own term, so that the commit index it knows is the cluster's.
+   * Undefined otherwise (the ReadIndex goes through Raft).
+   */
+  private soleLeaderReadIndex(): number | undefined {
+    const r = this.o.node.raft;
+    if (
+      this.role !== Role.Leader ||
+      this.stalled ||
+      !r.prs.isSingleton() ||
+      !r.prs.isVoter(this.o.self.raftId)
+    )
+      return undefined;
+    const committed = r.log.committed;
+    return r.log.term(committed) === r.term ? committed : undefined;
   }
 
   private sendRead(b: ReadBatch): void {
@@ -474,13 +508,13 @@ export class RaftLoop {
     // Request ids are random per process: the bytes must match too (another member's entry with
     // the same id, however unlikely, is not ours).
     let w = this.waiters.get(req);
-    if (w && (!w.data || !buf.equals(w.data))) w = undefined;
+    if (w && (!w.data || (w.data !== e.data && !buf.equals(w.data)))) w = undefined;
     if (w) this.waiters.delete(req);
     let result: unknown;
     let error: unknown;
     let failed = false;
     try {
-      if (buf[0] === KIND_COMMAND) result = this.applyCmd(e.index, decodeCommand(buf.subarray(9)));
+      if (buf[0] === KIND_COMMAND) result = this.applyCmd(e.index, w?.cmd ?? decodeCommand(buf.subarray(9)));
       else if (buf[0] === KIND_MEMBERS)
         result = this.applyMemberOp(JSON.parse(buf.subarray(9).toString("utf8")) as MemberOp);
     } catch (err) {
