@@ -1,0 +1,345 @@
+/**
+ * A hostile client cannot grow the server's memory or hold its sockets: against a real server
+ * process, with raw node:http2 sessions and raw TCP sockets on loopback,
+ * - a unary Range that keeps sending messages without ending is answered and reset at once;
+ * - a message whose length prefix claims 4 GiB is refused (RESOURCE_EXHAUSTED) and reset at once;
+ * - a Watch stream that is never read stops being fed (the server's RSS stays bounded) and,
+ *   once read, delivers every event of every watcher in order, without gap or duplicate;
+ * - half-open HTTP/2 connections (HEADERS without END_HEADERS, then FIN) leave no CLOSE-WAIT.
+ * RSS bounds are generous (the machine is shared); each case grew by hundreds of MiB or more,
+ * or kept its sockets, before the server bounded it.
+ */
+import http2 from "node:http2";
+import { connect as netConnect } from "node:net";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decode, encode, type } from "../../../impl/server/proto.js";
+import { etcdctl as etcdctlCap } from "../../support/env.js";
+import { removeDir, removePrivateBuild, startServer, tempDir, type Proc } from "./support.js";
+
+const MiB = 1024 * 1024;
+
+function frame(body: Buffer): Buffer {
+  const out = Buffer.alloc(5 + body.length);
+  out.writeUInt32BE(body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** TCP sockets of process `pid` in CLOSE-WAIT (kernel state 08), found through its descriptors. */
+function closeWaitOf(pid: number): number {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  let n = 0;
+  for (const file of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === "08" && inodes.has(f[9]!)) n++;
+    }
+  }
+  return n;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Unary {
+  status: string;
+  message: string;
+  body: Buffer;
+  rstCode: number | undefined;
+}
+
+/** One unary call on `session`; resolves when the stream closes. */
+function unary(session: http2.ClientHttp2Session, path: string, payload: Buffer, end = true): Promise<Unary> {
+  return new Promise((resolve) => {
+    const req = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    let status = "";
+    let message = "";
+    const chunks: Buffer[] = [];
+    const take = (h: http2.IncomingHttpHeaders): void => {
+      if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+      if (h["grpc-message"] !== undefined) message = decodeURIComponent(String(h["grpc-message"]));
+    };
+    req.on("response", take);
+    req.on("trailers", take);
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", () => {});
+    req.on("close", () => resolve({ status, message, body: Buffer.concat(chunks), rstCode: req.rstCode }));
+    if (end) req.end(payload);
+    else req.write(payload);
+  });
+}
+
+const put = (s: http2.ClientHttp2Session, key: string, value: Buffer): Promise<Unary> =>
+  unary(s, "/etcdserverpb.KV/Put", frame(encode(type("PutRequest"), { key: Buffer.from(key), value })));
+
+const rangeFrame = (): Buffer => frame(encode(type("RangeRequest"), { key: Buffer.from("a") }));
+
+describe.skipIf(!etcdctlCap.ok)(
+  `client input is bounded (${etcdctlCap.why}; etcdctl probes readiness)`,
+  () => {
+    const dir = tempDir("h20-client-");
+    let server: Proc;
+    let pid: number;
+    let session: http2.ClientHttp2Session;
+    beforeAll(async () => {
+      server = await startServer({ kind: "gauntlet", dataDir: `${dir}/data` });
+      pid = server.proc.pid!;
+      session = http2.connect(`http://${server.endpoint}`);
+      session.on("error", () => {});
+    });
+    afterAll(async () => {
+      session?.destroy();
+      await server?.stop();
+      removeDir(dir);
+      removePrivateBuild();
+    });
+
+    const stillAnswers = async (): Promise<void> => {
+      const s = http2.connect(`http://${server.endpoint}`);
+      s.on("error", () => {});
+      try {
+        const r = await unary(s, "/etcdserverpb.KV/Range", rangeFrame());
+        expect(r.status).toBe("0");
+      } finally {
+        s.destroy();
+      }
+    };
+
+    it("answers a unary call that keeps sending messages, and resets it at once", async () => {
+      const before = rssOf(pid);
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/etcdserverpb.KV/Range",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      req.on("error", () => {});
+      let status = "";
+      req.on("response", (h) => (status = String(h["grpc-status"] ?? status)));
+      req.on("trailers", (h) => (status = String(h["grpc-status"] ?? status)));
+      req.resume();
+      const closed = new Promise<void>((r) => req.on("close", () => r()));
+      const one = rangeFrame();
+      const many = Buffer.concat(Array.from({ length: 1024 }, () => one)); // ~10 KiB of messages
+      req.write(one);
+      await sleep(100);
+      // Bounded in count and time: at most 20,000 writes (~200 MiB) within 15 s.
+      const started = Date.now();
+      let writes = 0;
+      let peak = before;
+      while (!req.closed && !req.destroyed && writes < 20_000 && Date.now() - started < 15_000) {
+        if (!req.write(many))
+          await new Promise<void>((r) => req.once("drain", () => r()).once("close", () => r()));
+        if (++writes % 200 === 0) peak = Math.max(peak, rssOf(pid));
+      }
+      await Promise.race([closed, sleep(5_000)]);
+      peak = Math.max(peak, rssOf(pid));
+      req.destroy();
+      expect(status).toBe("0"); // the first message is answered, as etcd answers it
+      expect(writes).toBeLessThan(20_000);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(peak - before).toBeLessThan(100 * MiB);
+      await stillAnswers();
+    }, 60_000);
+
+    it("refuses a message whose length prefix claims 4 GiB before buffering it", async () => {
+      const before = rssOf(pid);
+      for (const path of ["/etcdserverpb.KV/Range", "/etcdserverpb.Watch/Watch"]) {
+        const req = session.request({
+          ":method": "POST",
+          ":path": path,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        req.on("error", () => {});
+        let status = "";
+        let message = "";
+        const take = (h: http2.IncomingHttpHeaders): void => {
+          if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+          if (h["grpc-message"] !== undefined) message = decodeURIComponent(String(h["grpc-message"]));
+        };
+        req.on("response", take);
+        req.on("trailers", take);
+        req.resume();
+        const closed = new Promise<void>((r) => req.on("close", () => r()));
+        const head = Buffer.alloc(5);
+        head.writeUInt32BE(0xffff_ffff, 1);
+        req.write(head);
+        // Keep sending the "body" until the server resets the stream (bounded: 200 MiB, 15 s).
+        const chunk = Buffer.alloc(64 * 1024, 7);
+        const started = Date.now();
+        let sent = 0;
+        while (!req.closed && !req.destroyed && sent < 200 * MiB && Date.now() - started < 15_000) {
+          if (!req.write(chunk))
+            await new Promise<void>((r) => req.once("drain", () => r()).once("close", () => r()));
+          sent += chunk.length;
+        }
+        await Promise.race([closed, sleep(5_000)]);
+        req.destroy();
+        expect(status, path).toBe("8");
+        expect(message, path).toMatch(/^grpc: received message larger than max \(4294967295 vs\. \d+\)$/);
+        expect(sent, path).toBeLessThan(100 * MiB);
+        expect(Date.now() - started, path).toBeLessThan(10_000);
+      }
+      expect(rssOf(pid) - before).toBeLessThan(100 * MiB);
+      await stillAnswers();
+    }, 60_000);
+
+    it("stops feeding a Watch stream that is not read, and delivers every event once it is", async () => {
+      const watchers = 200;
+      const puts = 300;
+      const prefix = "w/";
+      const watch = session.request({
+        ":method": "POST",
+        ":path": "/etcdserverpb.Watch/Watch",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      watch.on("error", () => {});
+      // Read the created responses, then stop reading.
+      const responses: Buffer[] = [];
+      let buf = Buffer.alloc(0);
+      const onData = (c: Buffer): void => {
+        buf = Buffer.concat([buf, c]);
+        while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
+          const n = buf.readUInt32BE(1);
+          responses.push(buf.subarray(5, 5 + n));
+          buf = buf.subarray(5 + n);
+        }
+      };
+      watch.on("data", onData);
+      const create = encode(type("WatchRequest"), {
+        createRequest: { key: Buffer.from(prefix), rangeEnd: Buffer.from("w0") },
+      });
+      watch.write(Buffer.concat(Array.from({ length: watchers }, () => frame(create))));
+      await until("every watcher created", () => responses.length >= watchers, 20_000);
+      watch.pause();
+
+      const writer = http2.connect(`http://${server.endpoint}`);
+      writer.on("error", () => {});
+      const before = rssOf(pid);
+      let peak = before;
+      const value = Buffer.alloc(1024, 0x61);
+      try {
+        for (let i = 0; i < puts; i += 25) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(25, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
+          );
+          for (const r of batch) expect(r.status).toBe("0");
+          peak = Math.max(peak, rssOf(pid));
+        }
+        await sleep(500);
+        peak = Math.max(peak, rssOf(pid));
+      } finally {
+        writer.destroy();
+      }
+      expect(peak - before).toBeLessThan(100 * MiB);
+
+      // Now read everything: each watcher gets every put, in revision order, once.
+      let seen = responses.length;
+      watch.resume();
+      const revs = new Map<string, number[]>();
+      let events = 0;
+      await until(
+        "every event",
+        () => {
+          for (; seen < responses.length; seen++) {
+            const r = decode<{ watchId?: unknown; events?: { kv?: { modRevision?: unknown } }[] }>(
+              type("WatchResponse"),
+              responses[seen]!,
+              true,
+            );
+            const id = String(r.watchId ?? "0");
+            let list = revs.get(id);
+            if (!list) revs.set(id, (list = []));
+            for (const e of r.events ?? []) {
+              list.push(Number(e.kv?.modRevision));
+              events++;
+            }
+          }
+          return events >= watchers * puts;
+        },
+        60_000,
+      );
+      await sleep(200);
+      for (; seen < responses.length; seen++)
+        events += decode<{ events?: unknown[] }>(type("WatchResponse"), responses[seen]!).events?.length ?? 0;
+      expect(events).toBe(watchers * puts);
+      watch.close();
+      expect(revs.size).toBe(watchers);
+      for (const [id, list] of revs) {
+        expect(list.length, `watcher ${id}`).toBe(puts);
+        for (let i = 1; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(list[0]! + i);
+      }
+      await stillAnswers();
+    }, 120_000);
+
+    it("closes half-open HTTP/2 connections (HEADERS without END_HEADERS, then FIN)", async () => {
+      const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+      const settings = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+      // HEADERS on stream 1, flags END_STREAM only (no END_HEADERS): ":method: POST" (indexed 3).
+      const headers = Buffer.from([0, 0, 1, 1, 0x01, 0, 0, 0, 1, 0x83]);
+      const [host, port] = server.endpoint.split(":");
+      const n = 100;
+      await Promise.all(
+        Array.from(
+          { length: n },
+          (_, i) =>
+            new Promise<void>((resolve) => {
+              const s = netConnect({ host: host!, port: Number(port) }, () => {
+                // Half of them send SETTINGS with an initial window of 65535 (as grpc-js does),
+                // half an empty SETTINGS: the listener decides the two at different points.
+                const sset =
+                  i % 2 === 0 ? settings : Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0xff, 0xff]);
+                s.end(Buffer.concat([preface, sset, headers]));
+              });
+              s.on("error", () => resolve());
+              s.on("close", () => resolve());
+              s.resume();
+              setTimeout(() => {
+                s.destroy();
+                resolve();
+              }, 2_000);
+            }),
+        ),
+      );
+      await until("no CLOSE-WAIT socket left on the server", () => closeWaitOf(pid) === 0, 15_000).catch(
+        () => {},
+      );
+      expect(closeWaitOf(pid)).toBe(0);
+      await stillAnswers();
+    }, 60_000);
+  },
+);
