@@ -212,7 +212,10 @@ class H2Call extends EventEmitter implements StreamCall {
     stream.resume();
     if (!this.started) {
       this.started = true;
-      stream.respond({ ":status": 200, "content-type": "application/grpc", ...trailers }, { endStream: true });
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", ...trailers },
+        { endStream: true },
+      );
       return;
     }
     stream.once("wantTrailers", () => stream.sendTrailers(trailers));
