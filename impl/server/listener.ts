@@ -18,6 +18,11 @@ export interface Http2Sink {
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** A connection must show what it is (HTTP/1, or HTTP/2 up to its first request) within this... */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** ...and in at most this many bytes; else it is closed. */
+export const HANDSHAKE_MAX_BYTES = 1024 * 1024;
+
 /** Listens on host:port; resolves once bound. `injector` may be undefined (metrics-only listeners). */
 export function listen(
   host: string,
@@ -37,8 +42,18 @@ export function listen(
     socket.on("error", () => socket.destroy());
     let head: Buffer = Buffer.alloc(0);
     let settingsSent = false;
+    // Until it is handed over, a peer that closes, stalls or floods the handshake is dropped.
+    const onEnd = (): void => void socket.destroy();
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    socket.once("end", onEnd);
+    socket.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
+      if (head.length > HANDSHAKE_MAX_BYTES) {
+        socket.destroy();
+        return;
+      }
       if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
       const h2 = injector !== undefined && head.subarray(0, 3).toString("latin1") === "PRI";
       let rewrite = false;
@@ -56,6 +71,8 @@ export function listen(
         head = hs.head;
       }
       socket.off("data", onData);
+      socket.off("end", onEnd);
+      clearTimeout(timer);
       socket.pause();
       socket.unshift(head);
       // The socket stays paused: the HTTP/2 session (and the HTTP/1 parser) take the buffered

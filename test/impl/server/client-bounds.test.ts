@@ -323,7 +323,7 @@ describe.skipIf(!etcdctlCap.ok)(
                 // half an empty SETTINGS: the listener decides the two at different points.
                 const sset =
                   i % 2 === 0 ? settings : Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0xff, 0xff]);
-                s.end(Buffer.concat([preface, sset, headers]));
+                if (i % 3 !== 2) s.end(Buffer.concat([preface, sset, headers]));
               });
               s.on("error", () => resolve());
               s.on("close", () => resolve());
@@ -339,6 +339,35 @@ describe.skipIf(!etcdctlCap.ok)(
         () => {},
       );
       expect(closeWaitOf(pid)).toBe(0);
+      await stillAnswers();
+    }, 60_000);
+
+    it("closes a connection that floods its HTTP/2 handshake without a request", async () => {
+      const before = rssOf(pid);
+      const [host, port] = server.endpoint.split(":");
+      const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+      const settingsAck = Buffer.from([0, 0, 0, 4, 1, 0, 0, 0, 0]);
+      const chunk = Buffer.concat(Array.from({ length: 7000 }, () => settingsAck)); // ~62 KiB
+      const s = netConnect({ host: host!, port: Number(port) });
+      s.on("error", () => {});
+      s.resume();
+      const closed = new Promise<void>((r) => s.on("close", () => r()));
+      await new Promise<void>((r) => s.once("connect", () => r()));
+      s.write(Buffer.concat([preface, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      // Bounded: at most 32 MiB within 15 s.
+      let sent = 0;
+      const started = Date.now();
+      while (!s.destroyed && sent < 32 * MiB && Date.now() - started < 15_000) {
+        if (!s.write(chunk))
+          await Promise.race([new Promise<void>((r) => s.once("drain", () => r())), closed]);
+        sent += chunk.length;
+      }
+      await Promise.race([closed, sleep(5_000)]);
+      const wasClosed = s.destroyed;
+      s.destroy();
+      expect(wasClosed).toBe(true);
+      expect(sent).toBeLessThan(16 * MiB);
+      expect(rssOf(pid) - before).toBeLessThan(100 * MiB);
       await stillAnswers();
     }, 60_000);
   },
