@@ -228,6 +228,101 @@ describe.skipIf(!etcdctlCap.ok)(
       await stillAnswers();
     }, 120_000);
 
+    it("ends held watchers whose history was compacted meanwhile, as etcd does, after an unbroken prefix", async () => {
+      const watchers = 50;
+      const puts = 300;
+      const prefix = "c/";
+      const watch = session.request({
+        ":method": "POST",
+        ":path": "/etcdserverpb.Watch/Watch",
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      watch.on("error", () => {});
+      const responses: Buffer[] = [];
+      let buf = Buffer.alloc(0);
+      watch.on("data", (c: Buffer) => {
+        buf = Buffer.concat([buf, c]);
+        while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
+          const n = buf.readUInt32BE(1);
+          responses.push(buf.subarray(5, 5 + n));
+          buf = buf.subarray(5 + n);
+        }
+      });
+      const create = encode(type("WatchRequest"), {
+        createRequest: { key: Buffer.from(prefix), rangeEnd: Buffer.from("c0") },
+      });
+      watch.write(Buffer.concat(Array.from({ length: watchers }, () => frame(create))));
+      await until("every watcher created", () => responses.length >= watchers, 20_000);
+      watch.pause();
+      const writer = http2.connect(`http://${server.endpoint}`);
+      writer.on("error", () => {});
+      let last = 0;
+      try {
+        const value = Buffer.alloc(4096, 0x62);
+        for (let i = 0; i < puts; i += 25) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(25, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
+          );
+          for (const r of batch) {
+            expect(r.status).toBe("0");
+            const res = decode<{ header?: { revision?: unknown } }>(
+              type("PutResponse"),
+              r.body.subarray(5),
+              true,
+            );
+            last = Math.max(last, Number(res.header?.revision));
+          }
+        }
+        const c = await unary(
+          writer,
+          "/etcdserverpb.KV/Compact",
+          frame(encode(type("CompactionRequest"), { revision: last })),
+        );
+        expect(c.status).toBe("0");
+      } finally {
+        writer.destroy();
+      }
+      let seen = watchers;
+      watch.resume();
+      const revs = new Map<string, number[]>();
+      const compacted = new Map<string, number>();
+      await until(
+        "every watcher complete or compacted",
+        () => {
+          for (; seen < responses.length; seen++) {
+            const r = decode<{
+              watchId?: unknown;
+              canceled?: boolean;
+              compactRevision?: unknown;
+              events?: { kv?: { modRevision?: unknown } }[];
+            }>(type("WatchResponse"), responses[seen]!, true);
+            const id = String(r.watchId ?? "0");
+            expect(compacted.has(id), `watcher ${id}: nothing after its compacted response`).toBe(false);
+            let list = revs.get(id);
+            if (!list) revs.set(id, (list = []));
+            for (const e of r.events ?? []) list.push(Number(e.kv?.modRevision));
+            if (r.canceled) compacted.set(id, Number(r.compactRevision ?? 0));
+          }
+          let done = 0;
+          for (const [id, list] of revs) if (compacted.has(id) || list.length === puts) done++;
+          return done === watchers;
+        },
+        60_000,
+      );
+      watch.close();
+      expect(compacted.size).toBeGreaterThan(0); // the stream was held: most watchers fell behind
+      for (const [id, list] of revs) {
+        if (list.length > 0) expect(list[0], `watcher ${id}: first event`).toBe(last - puts + 1);
+        for (let i = 1; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(list[0]! + i);
+        if (compacted.has(id)) {
+          expect(compacted.get(id), `watcher ${id}`).toBe(last);
+          expect(list.length, `watcher ${id}`).toBeLessThan(puts);
+        } else expect(list.length, `watcher ${id}`).toBe(puts);
+      }
+      await stillAnswers();
+    }, 120_000);
+
     it("answers a unary call that keeps sending messages, and resets it at once", async () => {
       const before = rssOf(pid);
       const req = session.request({
