@@ -108,6 +108,42 @@ const put = (s: http2.ClientHttp2Session, key: string, value: Buffer): Promise<U
 
 const rangeFrame = (): Buffer => frame(encode(type("RangeRequest"), { key: Buffer.from("a") }));
 
+/**
+ * Opens a Watch stream on `session` with `n` watchers on [prefix, rangeEnd), waits for their
+ * "created" responses and stops reading. `responses` collects every response message.
+ */
+async function pausedWatch(
+  session: http2.ClientHttp2Session,
+  n: number,
+  prefix: string,
+  rangeEnd: string,
+): Promise<{ watch: http2.ClientHttp2Stream; responses: Buffer[] }> {
+  const watch = session.request({
+    ":method": "POST",
+    ":path": "/etcdserverpb.Watch/Watch",
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  watch.on("error", () => {});
+  const responses: Buffer[] = [];
+  let buf = Buffer.alloc(0);
+  watch.on("data", (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
+      const len = buf.readUInt32BE(1);
+      responses.push(buf.subarray(5, 5 + len));
+      buf = buf.subarray(5 + len);
+    }
+  });
+  const create = encode(type("WatchRequest"), {
+    createRequest: { key: Buffer.from(prefix), rangeEnd: Buffer.from(rangeEnd) },
+  });
+  watch.write(Buffer.concat(Array.from({ length: n }, () => frame(create))));
+  await until("every watcher created", () => responses.length >= n, 20_000);
+  watch.pause();
+  return { watch, responses };
+}
+
 describe.skipIf(!etcdctlCap.ok)(
   `client input is bounded (${etcdctlCap.why}; etcdctl probes readiness)`,
   () => {
@@ -143,31 +179,7 @@ describe.skipIf(!etcdctlCap.ok)(
       const watchers = 200;
       const puts = 300;
       const prefix = "w/";
-      const watch = session.request({
-        ":method": "POST",
-        ":path": "/etcdserverpb.Watch/Watch",
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      watch.on("error", () => {});
-      // Read the created responses, then stop reading.
-      const responses: Buffer[] = [];
-      let buf = Buffer.alloc(0);
-      const onData = (c: Buffer): void => {
-        buf = Buffer.concat([buf, c]);
-        while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
-          const n = buf.readUInt32BE(1);
-          responses.push(buf.subarray(5, 5 + n));
-          buf = buf.subarray(5 + n);
-        }
-      };
-      watch.on("data", onData);
-      const create = encode(type("WatchRequest"), {
-        createRequest: { key: Buffer.from(prefix), rangeEnd: Buffer.from("w0") },
-      });
-      watch.write(Buffer.concat(Array.from({ length: watchers }, () => frame(create))));
-      await until("every watcher created", () => responses.length >= watchers, 20_000);
-      watch.pause();
+      const { watch, responses } = await pausedWatch(session, watchers, prefix, "w0");
 
       const writer = http2.connect(`http://${server.endpoint}`);
       writer.on("error", () => {});
@@ -232,29 +244,7 @@ describe.skipIf(!etcdctlCap.ok)(
       const watchers = 50;
       const puts = 300;
       const prefix = "c/";
-      const watch = session.request({
-        ":method": "POST",
-        ":path": "/etcdserverpb.Watch/Watch",
-        "content-type": "application/grpc",
-        te: "trailers",
-      });
-      watch.on("error", () => {});
-      const responses: Buffer[] = [];
-      let buf = Buffer.alloc(0);
-      watch.on("data", (c: Buffer) => {
-        buf = Buffer.concat([buf, c]);
-        while (buf.length >= 5 && buf.length >= 5 + buf.readUInt32BE(1)) {
-          const n = buf.readUInt32BE(1);
-          responses.push(buf.subarray(5, 5 + n));
-          buf = buf.subarray(5 + n);
-        }
-      });
-      const create = encode(type("WatchRequest"), {
-        createRequest: { key: Buffer.from(prefix), rangeEnd: Buffer.from("c0") },
-      });
-      watch.write(Buffer.concat(Array.from({ length: watchers }, () => frame(create))));
-      await until("every watcher created", () => responses.length >= watchers, 20_000);
-      watch.pause();
+      const { watch, responses } = await pausedWatch(session, watchers, prefix, "c0");
       const writer = http2.connect(`http://${server.endpoint}`);
       writer.on("error", () => {});
       let last = 0;
