@@ -45,6 +45,8 @@ export class WatchStream {
   private closed = false;
   /** The call's buffer is full: watchers are held until "drain". */
   private blocked = false;
+  /** Store ids of the held watchers, in the order they are released (round robin across drains). */
+  private readonly held = new Set<number>();
 
   constructor(
     private readonly host: WatchHost,
@@ -103,7 +105,7 @@ export class WatchStream {
     this.byStoreId.set(storeId, id);
     this.send({ header: this.host.header(rev), watchId: id, created: true });
     this.host.addWatcher(storeId, this);
-    if (this.blocked) this.host.holdWatcher(storeId);
+    if (this.blocked) this.hold(storeId);
   }
 
   private cancel(id: number): void {
@@ -111,6 +113,7 @@ export class WatchStream {
     if (storeId === undefined) return;
     this.byStreamId.delete(id);
     this.byStoreId.delete(storeId);
+    this.held.delete(storeId);
     this.host.removeWatcher(storeId);
     this.send({ header: this.host.header(), watchId: id, canceled: true });
   }
@@ -121,6 +124,7 @@ export class WatchStream {
     if (id === undefined || this.closed) return;
     if (r.canceled) {
       this.byStoreId.delete(r.watchId);
+      this.held.delete(r.watchId);
       this.byStreamId.delete(id);
       this.send({
         header: this.host.header(r.header.revision),
@@ -133,7 +137,7 @@ export class WatchStream {
     }
     if (this.blocked) {
       // Taken from the store but not written: the watcher starts again from here.
-      this.host.holdWatcher(r.watchId, r.events[0]?.kv.modRevision ?? r.header.revision);
+      this.hold(r.watchId, r.events[0]?.kv.modRevision ?? r.header.revision);
       return;
     }
     this.send({ header: this.host.header(r.header.revision), watchId: id, events: r.events });
@@ -151,16 +155,22 @@ export class WatchStream {
     }
     if (!ok && !this.blocked && !this.closed) {
       this.blocked = true;
-      for (const storeId of this.byStoreId.keys()) this.host.holdWatcher(storeId);
+      for (const storeId of this.byStoreId.keys()) if (!this.held.has(storeId)) this.hold(storeId);
     }
+  }
+
+  private hold(storeId: number, fromRev?: number): void {
+    this.host.holdWatcher(storeId, fromRev);
+    this.held.add(storeId);
   }
 
   /** The client took what was buffered: release held watchers until the call is full again. */
   private unblock(): void {
     if (!this.blocked || this.closed) return;
     this.blocked = false;
-    for (const storeId of [...this.byStoreId.keys()]) {
+    for (const storeId of [...this.held]) {
       if (this.blocked || this.closed) break;
+      this.held.delete(storeId);
       if (this.byStoreId.has(storeId)) this.host.releaseWatcher(storeId);
     }
   }
@@ -171,6 +181,7 @@ export class WatchStream {
     this.closed = true;
     for (const storeId of this.byStoreId.keys()) this.host.removeWatcher(storeId);
     this.byStoreId.clear();
+    this.held.clear();
     this.byStreamId.clear();
   }
 }
