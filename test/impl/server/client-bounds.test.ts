@@ -313,6 +313,79 @@ describe.skipIf(!etcdctlCap.ok)(
       await stillAnswers();
     }, 120_000);
 
+    it("keeps every watcher's events whole while a slow reader pauses and resumes during writes", async () => {
+      const watchers = 100;
+      const puts = 400;
+      const prefix = "s/";
+      const { watch, responses } = await pausedWatch(session, watchers, prefix, "s0");
+      const seenFrom = responses.length;
+      // The reader alternates 40 ms paused and 10 ms reading, until the writer is done.
+      let writing = true;
+      const reader = (async () => {
+        while (writing) {
+          watch.resume();
+          await sleep(10);
+          watch.pause();
+          await sleep(40);
+        }
+        watch.resume();
+      })();
+      const writer = http2.connect(`http://${server.endpoint}`);
+      writer.on("error", () => {});
+      let first = Infinity;
+      try {
+        const value = Buffer.alloc(1024, 0x63);
+        for (let i = 0; i < puts; i += 20) {
+          const batch = await Promise.all(
+            Array.from({ length: Math.min(20, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
+          );
+          for (const r of batch) {
+            expect(r.status).toBe("0");
+            const res = decode<{ header?: { revision?: unknown } }>(
+              type("PutResponse"),
+              r.body.subarray(5),
+              true,
+            );
+            first = Math.min(first, Number(res.header?.revision));
+          }
+        }
+      } finally {
+        writing = false;
+        writer.destroy();
+      }
+      await reader;
+      const revs = new Map<string, number[]>();
+      let seen = seenFrom;
+      let events = 0;
+      await until(
+        "every event",
+        () => {
+          for (; seen < responses.length; seen++) {
+            const r = decode<{ watchId?: unknown; events?: { kv?: { modRevision?: unknown } }[] }>(
+              type("WatchResponse"),
+              responses[seen]!,
+              true,
+            );
+            const id = String(r.watchId ?? "0");
+            let list = revs.get(id);
+            if (!list) revs.set(id, (list = []));
+            for (const e of r.events ?? []) {
+              list.push(Number(e.kv?.modRevision));
+              events++;
+            }
+          }
+          return events >= watchers * puts;
+        },
+        60_000,
+      );
+      watch.close();
+      expect(revs.size).toBe(watchers);
+      for (const [id, list] of revs) {
+        expect(list.length, `watcher ${id}`).toBe(puts);
+        for (let i = 0; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(first + i);
+      }
+    }, 120_000);
+
     it("answers a unary call that keeps sending messages, and resets it at once", async () => {
       const before = rssOf(pid);
       const req = session.request({
