@@ -109,6 +109,67 @@ const put = (s: http2.ClientHttp2Session, key: string, value: Buffer): Promise<U
 const rangeFrame = (): Buffer => frame(encode(type("RangeRequest"), { key: Buffer.from("a") }));
 
 /**
+ * Puts keys prefix0..prefix{n-1} with `value`, `batch` at a time on `session`, calling
+ * `between` after each batch; returns the revisions of the puts, ascending.
+ */
+async function putAll(
+  session: http2.ClientHttp2Session,
+  prefix: string,
+  n: number,
+  value: Buffer,
+  batch: number,
+  between: () => void = () => {},
+): Promise<number[]> {
+  const revisions: number[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const answers = await Promise.all(
+      Array.from({ length: Math.min(batch, n - i) }, (_, j) => put(session, `${prefix}${i + j}`, value)),
+    );
+    for (const r of answers) {
+      expect(r.status).toBe("0");
+      const res = decode<{ header?: { revision?: unknown } }>(type("PutResponse"), r.body.subarray(5), true);
+      revisions.push(Number(res.header?.revision));
+    }
+    between();
+  }
+  return revisions.sort((a, b) => a - b);
+}
+
+/** Watch responses decoded as they arrive: per watch id, its events' revisions, and compactions. */
+class WatchLog {
+  readonly revs = new Map<string, number[]>();
+  readonly compacted = new Map<string, number>();
+  events = 0;
+  /** Responses (events or not) for a watch after its compacted response: must stay 0. */
+  afterCompacted = 0;
+  constructor(
+    private readonly responses: Buffer[],
+    private seen: number,
+  ) {}
+  /** Decodes what arrived since the last call. */
+  poll(): this {
+    for (; this.seen < this.responses.length; this.seen++) {
+      const r = decode<{
+        watchId?: unknown;
+        canceled?: boolean;
+        compactRevision?: unknown;
+        events?: { kv?: { modRevision?: unknown } }[];
+      }>(type("WatchResponse"), this.responses[this.seen]!, true);
+      const id = String(r.watchId ?? "0");
+      if (this.compacted.has(id)) this.afterCompacted++;
+      let list = this.revs.get(id);
+      if (!list) this.revs.set(id, (list = []));
+      for (const e of r.events ?? []) {
+        list.push(Number(e.kv?.modRevision));
+        this.events++;
+      }
+      if (r.canceled) this.compacted.set(id, Number(r.compactRevision ?? 0));
+    }
+    return this;
+  }
+}
+
+/**
  * Opens a Watch stream on `session` with `n` watchers on [prefix, rangeEnd), waits for their
  * "created" responses and stops reading. `responses` collects every response message.
  */
@@ -187,13 +248,7 @@ describe.skipIf(!etcdctlCap.ok)(
       let peak = before;
       const value = Buffer.alloc(1024, 0x61);
       try {
-        for (let i = 0; i < puts; i += 25) {
-          const batch = await Promise.all(
-            Array.from({ length: Math.min(25, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
-          );
-          for (const r of batch) expect(r.status).toBe("0");
-          peak = Math.max(peak, rssOf(pid));
-        }
+        await putAll(writer, prefix, puts, value, 25, () => (peak = Math.max(peak, rssOf(pid))));
         await sleep(500);
         peak = Math.max(peak, rssOf(pid));
       } finally {
@@ -202,38 +257,14 @@ describe.skipIf(!etcdctlCap.ok)(
       expect(peak - before).toBeLessThan(100 * MiB);
 
       // Now read everything: each watcher gets every put, in revision order, once.
-      let seen = responses.length;
+      const log = new WatchLog(responses, responses.length);
       watch.resume();
-      const revs = new Map<string, number[]>();
-      let events = 0;
-      await until(
-        "every event",
-        () => {
-          for (; seen < responses.length; seen++) {
-            const r = decode<{ watchId?: unknown; events?: { kv?: { modRevision?: unknown } }[] }>(
-              type("WatchResponse"),
-              responses[seen]!,
-              true,
-            );
-            const id = String(r.watchId ?? "0");
-            let list = revs.get(id);
-            if (!list) revs.set(id, (list = []));
-            for (const e of r.events ?? []) {
-              list.push(Number(e.kv?.modRevision));
-              events++;
-            }
-          }
-          return events >= watchers * puts;
-        },
-        60_000,
-      );
+      await until("every event", () => log.poll().events >= watchers * puts, 60_000);
       await sleep(200);
-      for (; seen < responses.length; seen++)
-        events += decode<{ events?: unknown[] }>(type("WatchResponse"), responses[seen]!).events?.length ?? 0;
-      expect(events).toBe(watchers * puts);
+      expect(log.poll().events).toBe(watchers * puts);
       watch.close();
-      expect(revs.size).toBe(watchers);
-      for (const [id, list] of revs) {
+      expect(log.revs.size).toBe(watchers);
+      for (const [id, list] of log.revs) {
         expect(list.length, `watcher ${id}`).toBe(puts);
         for (let i = 1; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(list[0]! + i);
       }
@@ -247,23 +278,10 @@ describe.skipIf(!etcdctlCap.ok)(
       const { watch, responses } = await pausedWatch(session, watchers, prefix, "c0");
       const writer = http2.connect(`http://${server.endpoint}`);
       writer.on("error", () => {});
-      let last = 0;
+      let last: number;
       try {
         const value = Buffer.alloc(4096, 0x62);
-        for (let i = 0; i < puts; i += 25) {
-          const batch = await Promise.all(
-            Array.from({ length: Math.min(25, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
-          );
-          for (const r of batch) {
-            expect(r.status).toBe("0");
-            const res = decode<{ header?: { revision?: unknown } }>(
-              type("PutResponse"),
-              r.body.subarray(5),
-              true,
-            );
-            last = Math.max(last, Number(res.header?.revision));
-          }
-        }
+        last = (await putAll(writer, prefix, puts, value, 25)).at(-1)!;
         const c = await unary(
           writer,
           "/etcdserverpb.KV/Compact",
@@ -273,36 +291,19 @@ describe.skipIf(!etcdctlCap.ok)(
       } finally {
         writer.destroy();
       }
-      let seen = watchers;
+      const log = new WatchLog(responses, watchers);
       watch.resume();
-      const revs = new Map<string, number[]>();
-      const compacted = new Map<string, number>();
-      await until(
-        "every watcher complete or compacted",
-        () => {
-          for (; seen < responses.length; seen++) {
-            const r = decode<{
-              watchId?: unknown;
-              canceled?: boolean;
-              compactRevision?: unknown;
-              events?: { kv?: { modRevision?: unknown } }[];
-            }>(type("WatchResponse"), responses[seen]!, true);
-            const id = String(r.watchId ?? "0");
-            expect(compacted.has(id), `watcher ${id}: nothing after its compacted response`).toBe(false);
-            let list = revs.get(id);
-            if (!list) revs.set(id, (list = []));
-            for (const e of r.events ?? []) list.push(Number(e.kv?.modRevision));
-            if (r.canceled) compacted.set(id, Number(r.compactRevision ?? 0));
-          }
-          let done = 0;
-          for (const [id, list] of revs) if (compacted.has(id) || list.length === puts) done++;
-          return done === watchers;
-        },
-        60_000,
-      );
+      const settled = (): boolean => {
+        let done = 0;
+        for (const [id, list] of log.poll().revs) if (log.compacted.has(id) || list.length === puts) done++;
+        return done === watchers;
+      };
+      await until("every watcher complete or compacted", settled, 60_000);
       watch.close();
-      expect(compacted.size).toBeGreaterThan(0); // the stream was held: most watchers fell behind
-      for (const [id, list] of revs) {
+      expect(log.compacted.size).toBeGreaterThan(0); // the stream was held: most watchers fell behind
+      expect(log.afterCompacted).toBe(0);
+      const compacted = log.compacted;
+      for (const [id, list] of log.revs) {
         if (list.length > 0) expect(list[0], `watcher ${id}: first event`).toBe(last - puts + 1);
         for (let i = 1; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(list[0]! + i);
         if (compacted.has(id)) {
@@ -332,55 +333,20 @@ describe.skipIf(!etcdctlCap.ok)(
       })();
       const writer = http2.connect(`http://${server.endpoint}`);
       writer.on("error", () => {});
-      let first = Infinity;
+      let first: number;
       try {
         const value = Buffer.alloc(1024, 0x63);
-        for (let i = 0; i < puts; i += 20) {
-          const batch = await Promise.all(
-            Array.from({ length: Math.min(20, puts - i) }, (_, j) => put(writer, `${prefix}${i + j}`, value)),
-          );
-          for (const r of batch) {
-            expect(r.status).toBe("0");
-            const res = decode<{ header?: { revision?: unknown } }>(
-              type("PutResponse"),
-              r.body.subarray(5),
-              true,
-            );
-            first = Math.min(first, Number(res.header?.revision));
-          }
-        }
+        first = (await putAll(writer, prefix, puts, value, 20))[0]!;
       } finally {
         writing = false;
         writer.destroy();
       }
       await reader;
-      const revs = new Map<string, number[]>();
-      let seen = seenFrom;
-      let events = 0;
-      await until(
-        "every event",
-        () => {
-          for (; seen < responses.length; seen++) {
-            const r = decode<{ watchId?: unknown; events?: { kv?: { modRevision?: unknown } }[] }>(
-              type("WatchResponse"),
-              responses[seen]!,
-              true,
-            );
-            const id = String(r.watchId ?? "0");
-            let list = revs.get(id);
-            if (!list) revs.set(id, (list = []));
-            for (const e of r.events ?? []) {
-              list.push(Number(e.kv?.modRevision));
-              events++;
-            }
-          }
-          return events >= watchers * puts;
-        },
-        60_000,
-      );
+      const log = new WatchLog(responses, seenFrom);
+      await until("every event", () => log.poll().events >= watchers * puts, 60_000);
       watch.close();
-      expect(revs.size).toBe(watchers);
-      for (const [id, list] of revs) {
+      expect(log.revs.size).toBe(watchers);
+      for (const [id, list] of log.revs) {
         expect(list.length, `watcher ${id}`).toBe(puts);
         for (let i = 0; i < list.length; i++) expect(list[i], `watcher ${id} event ${i}`).toBe(first + i);
       }
