@@ -13,6 +13,7 @@ import http2 from "node:http2";
 import { connect as netConnect } from "node:net";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HANDSHAKE_TIMEOUT_MS } from "../../../impl/server/listener.js";
 import { decode, encode, type } from "../../../impl/server/proto.js";
 import { etcdctl as etcdctlCap } from "../../support/env.js";
 import { removeDir, removePrivateBuild, startServer, tempDir, type Proc } from "./support.js";
@@ -503,6 +504,28 @@ describe.skipIf(!etcdctlCap.ok)(
       expect(sent).toBeLessThan(16 * MiB);
       expect(rssOf(pid) - before).toBeLessThan(100 * MiB);
       await stillAnswers();
+    }, 60_000);
+
+    it("after the handshake timeout, keeps an idle HTTP/2 client and closes a stalled preface", async () => {
+      const [host, port] = server.endpoint.split(":");
+      const idle = http2.connect(`http://${server.endpoint}`);
+      idle.on("error", () => {});
+      const stalled = netConnect({ host: host!, port: Number(port) });
+      stalled.on("error", () => {});
+      stalled.resume();
+      const stalledClosed = new Promise<void>((r) => stalled.on("close", () => r()));
+      stalled.once("connect", () => stalled.write(Buffer.from("PRI * HTTP/2.0\r\n", "latin1")));
+      try {
+        await sleep(HANDSHAKE_TIMEOUT_MS + 1_500);
+        await Promise.race([stalledClosed, sleep(5_000)]);
+        expect(stalled.destroyed).toBe(true);
+        expect(idle.closed || idle.destroyed).toBe(false);
+        const r = await unary(idle, "/etcdserverpb.KV/Range", rangeFrame());
+        expect(r.status).toBe("0");
+      } finally {
+        idle.destroy();
+        stalled.destroy();
+      }
     }, 60_000);
   },
 );
