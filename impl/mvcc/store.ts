@@ -679,6 +679,22 @@ export class MvccStore implements LogView {
     return this.watches.take(this, ids);
   }
 
+  /**
+   * Holds a watcher whose consumer cannot take more (a client that does not read): nothing is
+   * produced or kept for it until `releaseWatch`, after which it catches up from history
+   * (from its first undelivered revision, or `fromRev` if earlier: a response taken but not
+   * delivered). A compaction meanwhile ends it with `compactRevision`, as for any watcher
+   * catching up. False if there is no such watcher.
+   */
+  holdWatch(id: number, fromRev?: number): boolean {
+    return this.watches.hold(id, fromRev);
+  }
+
+  /** Releases a held watcher; its catch-up comes through `takeWatchResponses`. */
+  releaseWatch(id: number): boolean {
+    return this.watches.release(id);
+  }
+
   /** True when some watcher has something to take. */
   hasPendingWatch(): boolean {
     return this.watches.hasPending();

@@ -10,6 +10,10 @@
  * whose next revision falls below the compacted revision gets one response with
  * `compactRevision` and `canceled: true` and is removed (etcd does the same). Per watcher,
  * events therefore arrive in revision order, with no gap and no duplicate.
+ *
+ * A watcher can also be held (its consumer cannot take more now: a client that does not read):
+ * it leaves the index and the catch-up set, keeps nothing pending, and remembers only the next
+ * revision it must receive; released, it catches up from the log like an unsynced watcher.
  */
 import { inKeyRange } from "./bytes.js";
 import { RangeIndex } from "./range-index.js";
@@ -58,6 +62,7 @@ export class WatchIndex {
   private readonly ranges = new RangeIndex<Watcher>();
   private readonly unsynced = new Set<Watcher>();
   private readonly dirty = new Set<Watcher>();
+  private readonly held = new Set<Watcher>();
   private nextId = 1;
 
   constructor(private readonly batchMaxRevs: number) {}
@@ -80,7 +85,35 @@ export class WatchIndex {
     this.unindex(w);
     this.unsynced.delete(w);
     this.dirty.delete(w);
+    this.held.delete(w);
     this.all.delete(id);
+    return true;
+  }
+
+  /**
+   * Holds a watcher: nothing more is produced for it until `release`. Its pending responses
+   * are dropped and it will restart from the first of them, or from `fromRev` when that is
+   * earlier (a response already taken but not delivered). False if there is no such watcher.
+   */
+  hold(id: number, fromRev?: number): boolean {
+    const w = this.all.get(id);
+    if (!w) return false;
+    let next = w.pending.length > 0 ? w.pending[0]!.header.revision : w.nextRev;
+    if (fromRev !== undefined) next = Math.min(next, fromRev);
+    w.nextRev = Math.min(w.nextRev, next);
+    w.pending = [];
+    this.unindex(w);
+    this.unsynced.delete(w);
+    this.dirty.delete(w);
+    this.held.add(w);
+    return true;
+  }
+
+  /** Releases a held watcher: it catches up from the log (through `take`). */
+  release(id: number): boolean {
+    const w = this.all.get(id);
+    if (!w || !this.held.delete(w)) return false;
+    this.unsynced.add(w);
     return true;
   }
 

@@ -355,8 +355,12 @@ export type Handshake =
  *   the bytes handed on, so nghttp2 (whose own SETTINGS follow, legal in HTTP/2) sees one ACK
  *   for its one SETTINGS — and for the first HEADERS (or any frame other than SETTINGS,
  *   WINDOW_UPDATE, PRIORITY: then the rewriter, which is always correct).
+ *
+ * `force` (the listener's handshake timer ran out: an idle client) decides native for a
+ * connection that has sent its first SETTINGS — and acknowledged ours if it was sent — so an
+ * idle client lives on in the HTTP/2 session, as on etcd; otherwise it stays "more".
  */
-export function handshake(head: Buffer, settingsSent: boolean): Handshake {
+export function handshake(head: Buffer, settingsSent: boolean, force = false): Handshake {
   if (head.length < PREFACE + 9) return { kind: "more" };
   let ack: number | undefined;
   let headers: boolean | undefined; // undefined: no complete header block yet
@@ -409,10 +413,12 @@ export function handshake(head: Buffer, settingsSent: boolean): Handshake {
   if (!settingsSent) {
     if (headers !== undefined) return { kind: "decide", rewrite: headers, head };
     if (other) return { kind: "decide", rewrite: true, head };
-    if (nghttp2) return { kind: "decide", rewrite: false, head };
+    if (nghttp2 || force) return { kind: "decide", rewrite: false, head };
     return complete ? { kind: "send-settings" } : { kind: "more" };
   }
-  if (ack === undefined || (headers === undefined && !other)) return { kind: "more" };
+  if (ack === undefined) return { kind: "more" };
+  if (headers === undefined && !other)
+    return force ? { kind: "decide", rewrite: false, head: strip() } : { kind: "more" };
   return { kind: "decide", rewrite: headers ?? true, head: strip() };
 }
 

@@ -548,10 +548,33 @@ export class EtcdServer implements Core {
     this.metrics.watchers = this.watchers.size;
   }
 
+  /** A stream cannot take more: the store keeps nothing for this watcher until it is released. */
+  holdWatcher(storeId: number, fromRev?: number): void {
+    if (this.watchers.has(storeId)) this.store.holdWatch(storeId, fromRev);
+  }
+
+  /** The stream can take more: the watcher catches up from history, starting now. */
+  releaseWatcher(storeId: number): void {
+    if (this.stopped || !this.watchers.has(storeId) || !this.store.releaseWatch(storeId)) return;
+    this.deliver(this.store.takeWatchResponses([storeId]));
+    if (this.store.hasPendingWatch()) this.schedulePump();
+  }
+
   private schedulePump(): void {
     if (this.pumpScheduled || this.watchers.size === 0) return;
     this.pumpScheduled = true;
     queueMicrotask(() => this.pump());
+  }
+
+  /** Hands store responses to the streams that own their watchers. */
+  private deliver(responses: readonly mvcc.WatchResponse[]): void {
+    for (const r of responses) {
+      const ws = this.watchers.get(r.watchId);
+      if (!ws) continue;
+      if (r.canceled) this.watchers.delete(r.watchId);
+      ws.deliver(r);
+    }
+    this.metrics.watchers = this.watchers.size;
   }
 
   /** Hands what the store has for each watcher to its stream; catch-up continues on the next turn. */
@@ -565,13 +588,7 @@ export class EtcdServer implements Core {
       this.log.error("taking watch responses failed", { error: err });
       return;
     }
-    for (const r of responses) {
-      const ws = this.watchers.get(r.watchId);
-      if (!ws) continue;
-      if (r.canceled) this.watchers.delete(r.watchId);
-      ws.deliver(r);
-    }
-    this.metrics.watchers = this.watchers.size;
+    this.deliver(responses);
     if (this.store.hasPendingWatch()) {
       this.pumpScheduled = true;
       this.env.defer(() => this.pump());

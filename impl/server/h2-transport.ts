@@ -55,34 +55,95 @@ function frame(body: Buffer): Buffer {
   return out;
 }
 
-/** Splits a gRPC request byte stream into messages. */
+/** Bytes of incomplete request messages one connection may hold, across its streams. */
+export const SESSION_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const MAX_STREAMS_PER_CONNECTION = 4096;
+/** How long a unary call may stay open after its request message before it is reset. */
+export const UNARY_END_GRACE_MS = 2000;
+
+const grpcError = (code: number, message: string): Error =>
+  Object.assign(new Error(message), { grpcCode: code });
+
+/**
+ * Splits a gRPC request byte stream into messages. A message's length prefix is checked
+ * before any of its body is kept; the incomplete message's bytes are charged to the
+ * connection's `budget`. After an error it keeps nothing.
+ */
 class Deframer {
-  private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly maxBytes: number) {}
-  /** Returns the complete messages; throws an error status for compression or an oversized message. */
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private failed = false;
+  constructor(
+    private readonly maxBytes: number,
+    private readonly budget: { used: number },
+  ) {}
+  /** Returns the complete messages; throws an error status for compression, an oversized message or an exhausted budget. */
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    const out: Buffer[] = [];
-    while (this.buf.length >= 5) {
-      const len = this.buf.readUInt32BE(1);
-      if (this.buf[0] !== 0)
-        throw Object.assign(new Error("gauntlet: compressed messages are not supported"), {
-          grpcCode: Status.UNIMPLEMENTED,
-        });
-      if (len > this.maxBytes)
-        throw Object.assign(
-          new Error(`grpc: received message larger than max (${len} vs. ${this.maxBytes})`),
-          { grpcCode: Status.RESOURCE_EXHAUSTED },
-        );
-      if (this.buf.length < 5 + len) break;
-      out.push(this.buf.subarray(5, 5 + len));
-      this.buf = this.buf.subarray(5 + len);
+    if (this.failed) return [];
+    try {
+      return this.take(chunk);
+    } catch (err) {
+      this.release();
+      this.failed = true;
+      throw err;
     }
+  }
+  private take(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    this.budget.used += chunk.length;
+    for (;;) {
+      if (this.length < 5) break;
+      const head = this.chunks[0]!.length >= 5 ? this.chunks[0]! : this.flat();
+      if (head[0] !== 0)
+        throw grpcError(Status.UNIMPLEMENTED, "gauntlet: compressed messages are not supported");
+      const len = head.readUInt32BE(1);
+      if (len > this.maxBytes)
+        throw grpcError(
+          Status.RESOURCE_EXHAUSTED,
+          `grpc: received message larger than max (${len} vs. ${this.maxBytes})`,
+        );
+      if (this.length < 5 + len) break;
+      const all = this.flat();
+      out.push(all.subarray(5, 5 + len));
+      const rest = all.subarray(5 + len);
+      this.budget.used -= 5 + len;
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.length = rest.length;
+    }
+    if (this.budget.used > SESSION_BUFFER_BYTES)
+      throw grpcError(
+        Status.RESOURCE_EXHAUSTED,
+        `gauntlet: more than ${SESSION_BUFFER_BYTES} bytes of incomplete requests on this connection`,
+      );
     return out;
   }
-  get pending(): number {
-    return this.buf.length;
+  private flat(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0]!;
   }
+  /** Gives the incomplete message's bytes back to the connection (the stream is gone). */
+  release(): void {
+    this.budget.used -= this.length;
+    this.chunks = [];
+    this.length = 0;
+  }
+  get pending(): number {
+    return this.length;
+  }
+}
+
+/**
+ * Ends a stream whose client keeps sending after it was answered: as grpc-go, a RST_STREAM
+ * with NO_ERROR follows the status. Only done once data arrives after the answer (or a grace
+ * period passes), so that the answer itself is not cut off while it waits for the client's
+ * flow-control window.
+ */
+function resetAfterResponse(stream: http2.ServerHttp2Stream): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.close(http2.constants.NGHTTP2_NO_ERROR);
 }
 
 function statusOf(err: unknown): { code: number; message: string } {
@@ -96,17 +157,25 @@ function statusOf(err: unknown): { code: number; message: string } {
   return { code: g.code, message: g.details };
 }
 
-/** A streaming call over one HTTP/2 stream, in the shape the core expects (stream-call.ts). */
+/**
+ * A streaming call over one HTTP/2 stream, in the shape the core expects (stream-call.ts).
+ * While the client does not take what is written (write() returned false), its requests are
+ * not read either: HTTP/2 flow control then stops it from sending more.
+ */
 class H2Call extends EventEmitter implements StreamCall {
   private started = false;
-  private finished = false;
+  /** The status was sent: the call is over. */
+  finished = false;
 
   constructor(
     private readonly stream: http2.ServerHttp2Stream,
     private readonly res: protobuf.Type,
   ) {
     super();
-    stream.on("drain", () => this.emit("drain"));
+    stream.on("drain", () => {
+      stream.resume();
+      this.emit("drain");
+    });
   }
 
   private start(): void {
@@ -118,7 +187,9 @@ class H2Call extends EventEmitter implements StreamCall {
   write(message: object): boolean {
     if (this.finished || this.stream.destroyed || this.stream.closed) return false;
     this.start();
-    return this.stream.write(frame(encode(this.res, message)));
+    const ok = this.stream.write(frame(encode(this.res, message)));
+    if (!ok) this.stream.pause();
+    return ok;
   }
 
   end(): void {
@@ -133,19 +204,22 @@ class H2Call extends EventEmitter implements StreamCall {
   finish(code: number, message: string): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.stream.destroyed || this.stream.closed) return;
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return;
     const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(code) };
     if (message) trailers["grpc-message"] = grpcMessage(message);
+    // Whatever the client still sends is read and dropped: data after this resets the stream.
+    stream.resume();
     if (!this.started) {
       this.started = true;
-      this.stream.respond(
+      stream.respond(
         { ":status": 200, "content-type": "application/grpc", ...trailers },
         { endStream: true },
       );
       return;
     }
-    this.stream.once("wantTrailers", () => this.stream.sendTrailers(trailers));
-    this.stream.end();
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    stream.end();
   }
 }
 
@@ -182,9 +256,17 @@ export function createH2Server(
     }
   }
 
-  const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1 << 20 } });
+  const server = http2.createServer({
+    maxSessionMemory: 64,
+    settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION },
+  });
+  /** Bytes of incomplete request messages per connection (see SESSION_BUFFER_BYTES). */
+  const budgets = new WeakMap<http2.Http2Session, { used: number }>();
   server.on("sessionError", () => {});
-  server.on("session", (session) => session.on("error", () => {}));
+  server.on("session", (session) => {
+    session.on("error", () => {});
+    budgets.set(session, { used: 0 });
+  });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => {});
     const path = String(headers[":path"] ?? "");
@@ -209,62 +291,63 @@ export function createH2Server(
       );
       return;
     }
-    const deframer = new Deframer(maxMessageBytes);
+    let budget = budgets.get(stream.session!);
+    if (!budget) budgets.set(stream.session!, (budget = { used: 0 }));
+    const deframer = new Deframer(maxMessageBytes, budget);
+    stream.on("close", () => deframer.release());
     if (m.kind === "unary") {
+      // As grpc-go: the call is answered as soon as its one message is in; bytes after it are
+      // dropped unread and the stream reset once answered; a client that sent its message but
+      // does not half-close is reset UNARY_END_GRACE_MS after the answer.
       const t0 = performance.now();
-      const messages: Buffer[] = [];
-      let failed = false;
-      stream.on("data", (chunk: Buffer) => {
-        if (failed) return;
-        try {
-          messages.push(...deframer.push(chunk));
-        } catch (err) {
-          failed = true;
-          const s = statusOf(err);
-          trailersOnly(s.code, s.message);
+      let state: "reading" | "answering" | "answered" = "reading";
+      let extra = false;
+      let grace: NodeJS.Timeout | undefined;
+      stream.on("close", () => clearTimeout(grace));
+      const answered = (): void => {
+        state = "answered";
+        if (stream.destroyed || stream.closed || stream.readableEnded) return;
+        if (extra) resetAfterResponse(stream);
+        else grace = setTimeout(() => resetAfterResponse(stream), UNARY_END_GRACE_MS);
+      };
+      const done = (err: unknown, res?: object): void => {
+        const seconds = (performance.now() - t0) / 1000;
+        if (stream.destroyed || stream.closed) {
+          metrics.rpc(m.service, m.name, "unary", "CANCELLED", seconds);
+          return;
         }
-      });
-      stream.on("end", () => {
-        if (failed) return;
-        const done = (err: unknown, res?: object): void => {
-          const seconds = (performance.now() - t0) / 1000;
-          if (stream.destroyed || stream.closed) {
-            metrics.rpc(m.service, m.name, "unary", "CANCELLED", seconds);
+        if (err === null) {
+          let body: Buffer;
+          try {
+            body = encode(m.res, res!);
+          } catch (e) {
+            log.warn("encoding a response failed", { method: path, error: e });
+            trailersOnly(Status.INTERNAL, "gauntlet: could not encode the response");
+            answered();
             return;
           }
-          if (err === null) {
-            let body: Buffer;
-            try {
-              body = encode(m.res, res!);
-            } catch (e) {
-              log.warn("encoding a response failed", { method: path, error: e });
-              trailersOnly(Status.INTERNAL, "gauntlet: could not encode the response");
-              return;
-            }
-            metrics.rpc(m.service, m.name, "unary", "OK", seconds);
-            stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-            stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-            stream.end(frame(body));
-            return;
-          }
-          const s = statusOf(err);
-          if (s.code === Status.UNKNOWN) log.warn("request failed", { method: path, error: err });
-          metrics.rpc(m.service, m.name, "unary", codeName[s.code] ?? String(s.code), seconds);
-          trailersOnly(s.code, s.message);
-        };
+          metrics.rpc(m.service, m.name, "unary", "OK", seconds);
+          stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+          stream.once("wantTrailers", () => {
+            stream.sendTrailers({ "grpc-status": "0" });
+            answered();
+          });
+          stream.end(frame(body));
+          return;
+        }
+        const s = statusOf(err);
+        if (s.code === Status.UNKNOWN) log.warn("request failed", { method: path, error: err });
+        metrics.rpc(m.service, m.name, "unary", codeName[s.code] ?? String(s.code), seconds);
+        trailersOnly(s.code, s.message);
+        answered();
+      };
+      const serve = (message: Buffer): void => {
         try {
-          if (messages.length !== 1 || deframer.pending !== 0)
-            throw Object.assign(
-              new Error(
-                `grpc: expected one request message, got ${messages.length}${deframer.pending ? " and a partial one" : ""}`,
-              ),
-              { grpcCode: Status.INTERNAL },
-            );
           let req: object;
           try {
-            req = decode<object>(m.req, messages[0]!, m.stringLongs);
+            req = decode<object>(m.req, message, m.stringLongs);
           } catch {
-            throw Object.assign(new Error("Error deserializing request"), { grpcCode: Status.INTERNAL });
+            throw grpcError(Status.INTERNAL, "Error deserializing request");
           }
           if (m.checkSize && wireSize(req) > core.maxRequestBytes) throw Errors.requestTooLarge();
           if (!m.unary) throw Errors.unimplemented(`${m.service}.${m.name}`);
@@ -278,6 +361,44 @@ export function createH2Server(
         } catch (e) {
           done(e);
         }
+      };
+      stream.on("data", (chunk: Buffer) => {
+        if (state !== "reading") {
+          extra = true;
+          if (state === "answered") resetAfterResponse(stream);
+          return;
+        }
+        let messages: Buffer[];
+        try {
+          messages = deframer.push(chunk);
+        } catch (err) {
+          state = "answering";
+          done(err);
+          return;
+        }
+        if (messages.length === 0) return;
+        state = "answering";
+        if (messages.length > 1 || deframer.pending !== 0) {
+          extra = true;
+          done(
+            grpcError(
+              Status.INTERNAL,
+              `grpc: expected one request message, got ${messages.length}${deframer.pending ? " and a partial one" : ""}`,
+            ),
+          );
+          return;
+        }
+        serve(messages[0]!);
+      });
+      stream.on("end", () => {
+        if (state !== "reading") return;
+        state = "answering";
+        done(
+          grpcError(
+            Status.INTERNAL,
+            `grpc: expected one request message, got 0${deframer.pending ? " and a partial one" : ""}`,
+          ),
+        );
       });
       return;
     }
@@ -288,6 +409,10 @@ export function createH2Server(
       call.emit("close");
     });
     stream.on("data", (chunk: Buffer) => {
+      if (call.finished) {
+        resetAfterResponse(stream);
+        return;
+      }
       let msgs: Buffer[];
       try {
         msgs = deframer.push(chunk);
@@ -300,9 +425,7 @@ export function createH2Server(
         try {
           req = decode<object>(m.req, b, m.stringLongs);
         } catch {
-          call.destroy(
-            Object.assign(new Error("Error deserializing request"), { grpcCode: Status.INTERNAL }),
-          );
+          call.destroy(grpcError(Status.INTERNAL, "Error deserializing request"));
           return;
         }
         call.emit("data", req);

@@ -18,6 +18,15 @@ export interface Http2Sink {
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * A connection shows what it is (HTTP/1, or HTTP/2 up to its first request) within this; after
+ * it, an HTTP/2 client that did its part of the handshake is handed over as it is (an idle
+ * client), anything else is closed.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The most a connection may send before that decision; beyond it, it is closed. */
+export const HANDSHAKE_MAX_BYTES = 1024 * 1024;
+
 /** Listens on host:port; resolves once bound. `injector` may be undefined (metrics-only listeners). */
 export function listen(
   host: string,
@@ -37,8 +46,45 @@ export function listen(
     socket.on("error", () => socket.destroy());
     let head: Buffer = Buffer.alloc(0);
     let settingsSent = false;
+    // Until it is handed over, a peer that closes or floods the handshake is dropped; one that
+    // has not shown its first request after HANDSHAKE_TIMEOUT_MS goes to the HTTP/2 session
+    // natively if it has done its part of the HTTP/2 handshake (an idle client), else is dropped.
+    const onEnd = (): void => void socket.destroy();
+    const handOver = (h2: boolean, rewrite: boolean): void => {
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      clearTimeout(timer);
+      socket.pause();
+      socket.unshift(head);
+      // The socket stays paused: the HTTP/2 session (and the HTTP/1 parser) take the buffered
+      // head from it and then read on their own.
+      if (h2) injector!.injectConnection(rewrite ? (rewritingSocket(socket) as Socket) : socket);
+      else {
+        httpServer.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    const timer = setTimeout(() => {
+      const hs =
+        injector !== undefined && head.subarray(0, 3).toString("latin1") === "PRI"
+          ? handshake(head, settingsSent, true)
+          : undefined;
+      if (hs?.kind !== "decide") {
+        socket.destroy();
+        return;
+      }
+      head = hs.head;
+      handOver(true, false);
+    }, HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    socket.once("end", onEnd);
+    socket.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
+      if (head.length > HANDSHAKE_MAX_BYTES) {
+        socket.destroy();
+        return;
+      }
       if (head.length < 3 && "PRI".startsWith(head.toString("latin1"))) return;
       const h2 = injector !== undefined && head.subarray(0, 3).toString("latin1") === "PRI";
       let rewrite = false;
@@ -55,16 +101,7 @@ export function listen(
         rewrite = hs.rewrite;
         head = hs.head;
       }
-      socket.off("data", onData);
-      socket.pause();
-      socket.unshift(head);
-      // The socket stays paused: the HTTP/2 session (and the HTTP/1 parser) take the buffered
-      // head from it and then read on their own.
-      if (h2) injector.injectConnection(rewrite ? (rewritingSocket(socket) as Socket) : socket);
-      else {
-        httpServer.emit("connection", socket);
-        socket.resume();
-      }
+      handOver(h2, rewrite);
     };
     socket.on("data", onData);
   });

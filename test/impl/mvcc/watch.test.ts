@@ -242,4 +242,56 @@ describe("progress notifications", () => {
     expect(st.watchProgress(live)?.header.revision).toBe(4);
     expect(st.watchProgress(999)).toBeUndefined();
   });
+
+  test("a held watcher keeps nothing, then catches up from its first undelivered revision", () => {
+    const st = new MvccStore();
+    const w = st.watch({ key: b("k") });
+    const other = st.watch({ key: b("k") });
+    st.put({ key: b("k"), value: b("1") }); // 2: pending for w when held
+    expect(st.holdWatch(w)).toBe(true);
+    st.put({ key: b("k"), value: b("2") }); // 3
+    st.put({ key: b("x") }); // 4
+    st.put({ key: b("k"), value: b("3") }); // 5
+    // Only the other watcher is served while w is held.
+    expect(new Set(st.takeWatchResponses().map((r) => r.watchId))).toEqual(new Set([other]));
+    expect(st.hasPendingWatch()).toBe(false);
+    expect(st.watchSynced(w)).toBe(false);
+    expect(st.watchProgress(w)).toBeUndefined();
+    expect(st.releaseWatch(w)).toBe(true);
+    expect(st.releaseWatch(w)).toBe(false);
+    expect(st.takeWatchResponses([w]).map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[2, 3, 5]]);
+    expect(st.watchSynced(w)).toBe(true);
+    st.put({ key: b("k") }); // 6: live again
+    expect(st.takeWatchResponses([w]).map((r) => r.header.revision)).toEqual([6]);
+  });
+
+  test("hold with an earlier revision rewinds to it (a response taken but not delivered)", () => {
+    const st = new MvccStore();
+    const w = st.watch({ key: b("k") });
+    st.put({ key: b("k") }); // 2
+    st.put({ key: b("k") }); // 3
+    const taken = st.takeWatchResponses();
+    expect(taken.map((r) => r.header.revision)).toEqual([2, 3]);
+    // 2 was written, 3 was not: the consumer holds the watcher from 3.
+    st.holdWatch(w);
+    st.holdWatch(w, 3);
+    st.put({ key: b("k") }); // 4
+    st.releaseWatch(w);
+    expect(st.takeWatchResponses().map((r) => r.events.map((e) => e.kv.modRevision))).toEqual([[3, 4]]);
+  });
+
+  test("a watcher held across a compaction of what it had not received is canceled as etcd does", () => {
+    const st = new MvccStore();
+    const w = st.watch({ key: b("k") });
+    st.put({ key: b("k") }); // 2
+    st.holdWatch(w);
+    st.put({ key: b("k") }); // 3
+    st.compact(3);
+    st.releaseWatch(w);
+    expect(st.takeWatchResponses()).toEqual([
+      { header: { revision: 3 }, watchId: w, events: [], compactRevision: 3, canceled: true },
+    ]);
+    expect(st.watcherCount).toBe(0);
+    expect(st.holdWatch(w)).toBe(false);
+  });
 });

@@ -392,6 +392,16 @@ describe("handshake (which connections get the rewriter)", () => {
     expect(kind(handshake(Buffer.concat([pre, ack, headers("h:1")]), true))).toBe("native");
     expect(EMPTY_SETTINGS).toEqual(emptySettings);
   });
+  it("forced (an idle client after the listener's timeout): native once the client did its part, else more", () => {
+    const pre = Buffer.concat([PREFACE, emptySettings]);
+    const idle = handshake(Buffer.concat([pre, winUpdate, ack]), true, true);
+    expect(kind(idle)).toBe("native");
+    expect(idle.kind === "decide" && idle.head).toEqual(Buffer.concat([pre, winUpdate]));
+    expect(kind(handshake(Buffer.concat([pre, winUpdate]), true, true))).toBe("more"); // our SETTINGS unacknowledged
+    expect(kind(handshake(Buffer.concat([pre, winUpdate.subarray(0, 4)]), false, true))).toBe("native");
+    expect(kind(handshake(PREFACE.subarray(0, 10), false, true))).toBe("more");
+    expect(kind(handshake(PREFACE, false, true))).toBe("more");
+  });
 });
 
 describe.skipIf(!etcdctlCap.ok)(
