@@ -29,6 +29,7 @@ import { Members, decodeSnapshotData, raftIdOf, type MemberInfo } from "./member
 import { getClusterFromPeers } from "./join.js";
 import { RaftLoop } from "./raft-loop.js";
 import { PeerTransport } from "./transport.js";
+import { peerFrameLimits, standingOf } from "./peer-gate.js";
 
 const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): object };
 const long = (id: bigint): never => Long.fromString(id.toString(), true) as never;
@@ -47,8 +48,7 @@ const JOIN_DEADLINE_MS = 5000;
 
 type SideMsg =
   | { t: "ka"; req: number; id: number; query?: boolean }
-  | { t: "kar"; req: number; ttl: number; err?: string }
-  | { t: "removed" };
+  | { t: "kar"; req: number; ttl: number; err?: string };
 
 export async function startClusterServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   const metrics = new Metrics();
@@ -153,7 +153,13 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     onUnreachable: (id) => loop.reportUnreachable(id),
     onSnapshot: (id, ok) => loop.reportSnapshot(id, ok),
     clusterInfo: () => ({ clusterId: hexId(cid), members: members.toJSON() }),
-    self: { id: self.raftId, url: self.peerURLs[0] ?? config.initialAdvertisePeerUrls[0] ?? "" },
+    self: {
+      id: self.raftId,
+      url: self.peerURLs[0] ?? config.initialAdvertisePeerUrls[0] ?? "",
+      cluster: hexId(cid),
+    },
+    standing: (id) => standingOf(members, loop?.removedIds, id),
+    limits: peerFrameLimits(config),
     // A member added while this one was down (not in its member table yet): answer it anyway.
     onHello: (id, url) => {
       if (id === self.raftId || transport.hasPeer(id) || !url) return;
@@ -161,6 +167,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
       transport.addPeer(id, url);
     },
     log: (msg, fields) => log.debug(msg, fields),
+    warn: (msg, fields) => log.warn(msg, fields),
   });
   const peerUrl = config.listenPeerUrls[0]!;
   const peerHp = hostPort(peerUrl);
@@ -238,14 +245,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     { resolve: (ttl: number) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
   >();
   function onSide(from: number, msg: SideMsg): void {
-    if (msg.t === "removed") {
-      // A member of the cluster says this member was removed (it applied the removal).
-      if (members.get(from) && !loop.removed) {
-        loop.removed = true;
-        log.warn("this member was removed from the cluster: stopping", { by: members.get(from)!.name });
-        void closeAll().then(() => process.exit(0));
-      }
-    } else if (msg.t === "ka") {
+    if (msg.t === "ka") {
       let ttl = 0;
       let err: string | undefined;
       // A leader stalled on a full disk may have been deposed already: it does not renew leases.

@@ -163,12 +163,8 @@ export function bootMember(
     onHello: (id) => {
       if (id !== spec.self.raftId && !transport.hasPeer(id)) transport.addPeer(id, "");
     },
-    onSide: (from, body) => {
-      if ((body as { t?: string }).t === "removed" && members.get(from) && !loop.removed) {
-        loop.removed = true;
-        spec.onRemoved(spec.node);
-      }
-    },
+    // As start.ts: a member stops only when it applies its own removal, never on a peer's word.
+    onSide: () => {},
   });
   loop.start();
   server.start();
