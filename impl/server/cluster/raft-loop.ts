@@ -539,13 +539,12 @@ export class RaftLoop extends ApplyLoop {
         // The removed member may never learn that this entry committed (no leader sends to it
         // any more): the leader sends it the log up to the entry, with the entry committed, so
         // that it applies its own removal — which alone stops it — then hangs up.
+        // Sent again a few times over 4 s: it may be cut off for a while.
         const id = cc.nodeId;
         const last = removedMatch !== undefined ? this.finalAppend(id, removedMatch, e.index) : undefined;
-        if (last) {
-          this.o.transport.send([last]);
-          this.env.after(500, () => this.o.transport.send([last]));
-        }
-        this.env.after(1000, () => {
+        if (last)
+          for (const ms of [0, 500, 1500, 3500]) this.env.after(ms, () => this.o.transport.send([last]));
+        this.env.after(last ? 4000 : 1000, () => {
           if (!this.o.members.get(id)) this.o.transport.removePeer(id);
         });
       }

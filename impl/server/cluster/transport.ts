@@ -36,6 +36,8 @@ import {
 } from "./peer-gate.js";
 
 const MAX_QUEUE = 4096;
+/** Senders outside the member table that may become peers through their hello. */
+const MAX_LEARNED = 16;
 const CHUNK = 64 * 1024;
 
 export interface TransportHandlers {
@@ -186,6 +188,10 @@ export class PeerTransport {
   private server: net.Server | undefined;
   private readonly inbound = new Set<net.Socket>();
   private readonly warned = new Map<string, number>();
+  /** Ids outside the member table that a hello made peers of (bounded by MAX_LEARNED). */
+  private readonly learned = new Set<number>();
+  /** The connection a large (snapshot) frame is being received on. */
+  private snapshotFrom: net.Socket | undefined;
 
   constructor(private readonly h: TransportHandlers) {}
 
@@ -232,19 +238,21 @@ export class PeerTransport {
           if (type !== MessageType.Snap) return `message of ${len} bytes (limit ${limits.message})`;
           if (h.standing(hello.id) !== "member")
             return `snapshot of ${len} bytes from a raft id not in this member's table`;
-          return len > limits.snapshot ? `snapshot of ${len} bytes (limit ${limits.snapshot})` : undefined;
+          if (len > limits.snapshot) return `snapshot of ${len} bytes (limit ${limits.snapshot})`;
+          // One large frame at a time, whoever sends it: Raft retries a refused snapshot.
+          if (this.snapshotFrom && this.snapshotFrom !== sock) return "another snapshot is being received";
+          this.snapshotFrom = sock;
+          return undefined;
         }
         if (kind === 1) return len > limits.control ? `side message of ${len} bytes` : undefined;
         return `frame kind ${kind} after the hello`;
       },
       refuse: (reason, len, kind) => refuse(reason, { len, kind }),
       frame: (kind, body) => {
-        if (querying) {
-          if (kind !== FRAME_CLUSTER_QUERY) return refuse(`frame kind ${kind} on a cluster query connection`);
-          if (h.clusterInfo)
-            sock.write(frame(FRAME_CLUSTER_INFO, Buffer.from(JSON.stringify(h.clusterInfo()))));
-          return true;
-        }
+        if (this.snapshotFrom === sock) this.snapshotFrom = undefined;
+        // One question per connection (join.ts asks once): answers to a peer that never reads
+        // would pile up in the socket's buffer.
+        if (querying) return refuse(`frame kind ${kind} after the cluster query`);
         if (!hello) {
           if (kind === FRAME_CLUSTER_QUERY) {
             querying = true;
@@ -257,7 +265,13 @@ export class PeerTransport {
           const why = refuseHello(hl, h.self.id, h.self.cluster, h.standing(hl.id));
           if (why) return refuse(why, { raftId: hl.id, url: hl.url, cluster: hl.cluster });
           hello = hl;
-          h.onHello?.(hl.id, hl.url);
+          // A sender this member does not know becomes a peer to answer (AddRemote), up to a
+          // bound: hellos naming ever new ids must not make ever more outbound connections.
+          const known = h.standing(hl.id) === "member";
+          if (known || this.learned.has(hl.id) || this.learned.size < MAX_LEARNED) {
+            if (!known) this.learned.add(hl.id);
+            h.onHello?.(hl.id, hl.url);
+          }
           return true;
         }
         if (kind === 1) return this.side(hello.id, body, refuse);
@@ -285,7 +299,10 @@ export class PeerTransport {
     });
     sock.on("data", (chunk: Buffer) => reader.push(chunk));
     sock.on("error", () => {});
-    sock.on("close", () => this.inbound.delete(sock));
+    sock.on("close", () => {
+      this.inbound.delete(sock);
+      if (this.snapshotFrom === sock) this.snapshotFrom = undefined;
+    });
   }
 
   /** A side message (JSON `{ from, body }`) on the connection of `peer`. */

@@ -229,4 +229,23 @@ describe.skipIf(!etcdctlCap.ok)(`the peer port refuses hostile input (${etcdctlC
     await logged(m, /peer connection refused: snapshot of 1073741824 bytes \(limit 201326592\)/);
     await stillServing("after-1GiB");
   }, 120_000);
+
+  it("a member genuinely removed still stops: it applies its own removal", async () => {
+    const st = await waitForLeader(c);
+    const follower = c.members.find((m) => !st.find((s) => s.endpoint === m.endpoint)!.isLeader)!;
+    const list = await etcdctl(c.members[0]!.endpoint, ["member", "list"]);
+    const id = list.stdout
+      .split("\n")
+      .find((l) => l.includes(`:${follower.peerPort}`))
+      ?.split(",")[0];
+    expect(id, list.stdout).toMatch(/^[0-9a-f]+$/);
+    const others = c.members.filter((m) => m !== follower);
+    const rm = await etcdctl(others.map((m) => m.endpoint).join(","), ["member", "remove", id!]);
+    expect(rm.code, rm.stderr).toBe(0);
+    await Promise.race([follower.exited, new Promise((r) => setTimeout(r, 15_000))]);
+    expect(follower.proc, follower.out.slice(-3000)).toBeUndefined();
+    expect(follower.out).toMatch(/this member was removed from the cluster: stopping/);
+    c.members = others;
+    await stillServing("after-remove");
+  }, 60_000);
 });
