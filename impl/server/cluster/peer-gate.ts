@@ -41,6 +41,13 @@ export function standingOf(members: Members, removed: ReadonlySet<number> | unde
 
 const MAX_URL = 1024;
 
+/** `http(s)://host:port`, as --initial-advertise-peer-urls. */
+function isPeerUrl(s: string): boolean {
+  if (!URL.canParse(s)) return false;
+  const u = new URL(s);
+  return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.port !== "";
+}
+
 /** Parses a hello frame's body; a string is why it is refused. */
 export function parseHello(body: Buffer): Hello | string {
   let o: unknown;
@@ -53,7 +60,7 @@ export function parseHello(body: Buffer): Hello | string {
   if (!h || typeof h !== "object") return "hello is not an object";
   if (typeof h.id !== "number" || !Number.isSafeInteger(h.id) || h.id <= 0)
     return `hello names an invalid raft id ${JSON.stringify(h.id)}`;
-  if (typeof h.url !== "string" || h.url.length > MAX_URL || !URL.canParse(h.url))
+  if (typeof h.url !== "string" || h.url.length > MAX_URL || !isPeerUrl(h.url))
     return "hello has no valid peer URL";
   if (typeof h.cluster !== "string" || !/^[0-9a-f]{1,16}$/.test(h.cluster))
     return "hello names no cluster ID";

@@ -132,6 +132,8 @@ describe("peer gate", () => {
       JSON.stringify({ ...ok, id: 2 ** 53 }),
       JSON.stringify({ ...ok, id: "7" }),
       JSON.stringify({ ...ok, url: "not a url" }),
+      JSON.stringify({ ...ok, url: "unix:/tmp/x" }),
+      JSON.stringify({ ...ok, url: "http://127.0.0.1" }),
       JSON.stringify({ ...ok, url: `http://x/${"a".repeat(2000)}` }),
       JSON.stringify({ ...ok, cluster: undefined }),
       JSON.stringify({ ...ok, cluster: "XYZ" }),

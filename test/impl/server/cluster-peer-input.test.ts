@@ -225,6 +225,7 @@ describe.skipIf(!etcdctlCap.ok)(`the peer port refuses hostile input (${etcdctlC
       expect(r.written).toBeLessThan(64 << 20);
     }
     const after = rssMiB(pid);
+    console.log(`1 GiB announcements: RSS of ${m.name} ${before.toFixed(0)} → ${after.toFixed(0)} MiB`);
     expect(after - before, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB`).toBeLessThan(100);
     await logged(m, /peer connection refused: snapshot of 1073741824 bytes \(limit 201326592\)/);
     await stillServing("after-1GiB");
