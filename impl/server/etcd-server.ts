@@ -1,9 +1,10 @@
 /**
- * The server core: etcd's v3 API over the MVCC store (impl/mvcc) and durable storage
- * (impl/storage). Writes (put, delete, txn, compact, lease grant/revoke, alarms) go through the
- * apply loop (apply-loop.ts); reads are served from the applied state, which on a single node
- * holds every acknowledged write (so reads are linearizable). Also here: response headers,
- * the NOSPACE alarm and quota, lease expiry, watch fan-out and the maintenance calls.
+ * The server core: etcd's v3 API over the MVCC store (impl/mvcc), with consensus behind an
+ * explicit interface (member/replication.ts). Writes (put, delete, txn, compact, lease
+ * grant/revoke, alarms) are proposed and answered when applied (`apply`, the state machine);
+ * linearizable reads wait for the read index, serializable ones read the applied state. Also
+ * here: response headers, the NOSPACE alarm and quota, lease expiry (on the leader), watch
+ * fan-out, the maintenance calls and the Cluster API.
  */
 import { unsafe } from "./unsafe.js";
 import { createHash } from "node:crypto";
@@ -11,10 +12,9 @@ import type { StreamCall } from "./stream-call.js";
 import protobuf from "protobufjs";
 import { EtcdError as MvccError, MvccStore, isEtcdError } from "../mvcc/index.js";
 import type * as mvcc from "../mvcc/index.js";
-import { NoSpaceError, type ServerStorage } from "../storage/index.js";
-import { ApplyLoop } from "./apply-loop.js";
+import { NoSpaceError } from "../storage/index.js";
 import type { Command } from "./commands.js";
-import { Errors, toGrpcError } from "./errors.js";
+import { EtcdError, Errors, toGrpcError } from "./errors.js";
 import type { ServerConfig } from "./flags.js";
 import { DEFAULT_QUOTA_BYTES } from "./flags.js";
 import type { Logger } from "./log.js";
@@ -31,44 +31,45 @@ import {
 } from "./pb.js";
 import { WatchStream } from "./watch-stream.js";
 import { realLoopEnv, type LoopEnv } from "./loop-env.js";
+import type { Replication } from "./member/replication.js";
+import type { MemberInfo } from "./cluster/members.js";
 
 export const SERVER_VERSION = "3.4.0-gauntlet";
 export const CLUSTER_VERSION = "3.4.0";
-/** etcd's raft term after a single node's first election. */
-const RAFT_TERM = 2;
 const SNAPSHOT_CHUNK = 32 * 1024;
 
 const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): object };
 
 export interface EtcdServerOptions {
   config: ServerConfig;
-  storage: ServerStorage;
   store: MvccStore;
   memberId: bigint;
   clusterId: bigint;
   log: Logger;
   metrics: Metrics;
-  /** Milliseconds on a monotonic clock (lease deadlines). */
-  now?: () => number;
-  /** Size of the state at start: the recovered snapshot's bytes plus the replayed entries' bytes. */
+  /** Consensus: proposals, read indexes, leadership, lease keep-alives, membership. */
+  replication: Replication;
+  /** Bytes appended to the log so far (the database size model). */
+  logBytes: () => number;
+  /** Size of the state at start: the recovered snapshot's state. */
   initialDbBytes?: number;
-  /** Cluster mode (impl/server/cluster): builds the apply loop (a Raft-backed one) around `apply`. */
-  makeLoop?: (apply: (index: number, cmd: Command) => unknown) => ApplyLoop;
-  /** Cluster mode: the current Raft term for response headers. */
-  raftTerm?: () => number;
-  /** Cluster mode: only the leader expires leases. */
-  isLeader?: () => boolean;
-  /** Timers and deferral (default: the real ones; the whole-server simulation injects its own). */
+  /**
+   * Entries up to this index were committed before this start (the recovered hard state's
+   * commit): applying them is replaying the log, which alone restores alarms.
+   */
+  replayedUpTo?: number;
+  /** Timers, deferral and the monotonic clock (default: the real ones; the simulation injects its own). */
   env?: LoopEnv;
 }
 
 export class EtcdServer implements Core {
   readonly store: MvccStore;
-  readonly loop: ApplyLoop;
+  readonly replication: Replication;
   readonly maxRequestBytes: number;
   readonly writes: ReadonlySet<string> = new Set(["KV.Put", "KV.DeleteRange", "KV.Txn", "Lease.LeaseGrant"]);
   readonly unary: Core["unary"];
-  private readonly storage: ServerStorage;
+  private readonly logBytes: () => number;
+  private readonly replayedUpTo: number;
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly config: ServerConfig;
@@ -78,7 +79,6 @@ export class EtcdServer implements Core {
   readonly clusterId: bigint;
   private readonly now: () => number;
   private readonly alarms = new Set<number>();
-  private replaying = false;
   private readonly revoking = new Set<number>();
   /** store watcher id → the stream that owns it. */
   private readonly watchers = new Map<number, WatchStream>();
@@ -90,12 +90,12 @@ export class EtcdServer implements Core {
   /** ... plus WAL bytes written since then (WalStats.bytes at that moment). */
   private walBytesAtBase = 0;
   private stopped = false;
-  private readonly raftTerm: () => number;
-  private readonly isLeader: () => boolean;
 
   constructor(o: EtcdServerOptions) {
     this.config = o.config;
-    this.storage = o.storage;
+    this.replication = o.replication;
+    this.logBytes = o.logBytes;
+    this.replayedUpTo = o.replayedUpTo ?? 0;
     this.store = o.store;
     this.log = o.log;
     this.metrics = o.metrics;
@@ -104,28 +104,37 @@ export class EtcdServer implements Core {
     this.clusterIdLong = Long.fromString(o.clusterId.toString(), true);
     this.memberIdLong = Long.fromString(o.memberId.toString(), true);
     this.env = o.env ?? realLoopEnv;
-    this.now = o.now ?? (o.env ? () => o.env!.now() : () => performance.now());
+    this.now = () => this.env.now();
     this.maxRequestBytes = o.config.maxRequestBytes;
     this.baseBytes = o.initialDbBytes ?? 0;
-    this.walBytesAtBase = o.storage.stats().bytes;
-    this.raftTerm = o.raftTerm ?? (() => RAFT_TERM);
-    this.isLeader = o.isLeader ?? (() => true);
-    this.loop = o.makeLoop
-      ? o.makeLoop((index, cmd) => this.apply(index, cmd))
-      : new ApplyLoop(o.storage, (index, cmd) => this.apply(index, cmd), o.storage.snapshotIndex);
+    this.walBytesAtBase = o.logBytes();
+    // A learner serves only serializable reads and the maintenance / cluster calls (as etcd).
+    const voter = (what: string, r?: { serializable?: boolean }): void => {
+      if (this.replication.isLearner() && !(what === "range" && r?.serializable))
+        throw new EtcdError(14, "etcdserver: rpc not supported for learner");
+    };
     this.unary = {
       KV: {
-        range: (r: mvcc.RangeRequest) => this.range(r),
-        put: (r: mvcc.PutRequest) => this.put(r),
-        deleteRange: (r: mvcc.DeleteRangeRequest) => this.write({ kind: "deleteRange", request: r }),
-        txn: (r: mvcc.TxnRequest) => this.txn(r),
-        compact: (r: { revision: number; physical: boolean }) => this.compact(r),
+        range: (r: mvcc.RangeRequest) => (voter("range", r), this.range(r)),
+        put: (r: mvcc.PutRequest) => (voter("put"), this.put(r)),
+        deleteRange: (r: mvcc.DeleteRangeRequest) => (
+          voter("deleteRange"),
+          this.write({ kind: "deleteRange", request: r })
+        ),
+        txn: (r: mvcc.TxnRequest) => (voter("txn"), this.txn(r)),
+        compact: (r: { revision: number; physical: boolean }) => (voter("compact"), this.compact(r)),
       },
       Lease: {
-        leaseGrant: (r: LeaseGrantRequestIn) => this.leaseGrant(r),
-        leaseRevoke: (r: { ID: number }) => this.write({ kind: "leaseRevoke", request: { ID: r.ID } }),
-        leaseTimeToLive: (r: mvcc.LeaseTimeToLiveRequest) => this.leaseTimeToLive(r),
-        leaseLeases: () => this.fill(this.store.leases()),
+        leaseGrant: (r: LeaseGrantRequestIn) => (voter("leaseGrant"), this.leaseGrant(r)),
+        leaseRevoke: (r: { ID: number }) => (
+          voter("leaseRevoke"),
+          this.write({ kind: "leaseRevoke", request: { ID: r.ID } })
+        ),
+        leaseTimeToLive: (r: mvcc.LeaseTimeToLiveRequest) => (
+          voter("leaseTimeToLive"),
+          this.leaseTimeToLive(r)
+        ),
+        leaseLeases: () => (voter("leaseLeases"), this.fill(this.store.leases())),
       },
       Maintenance: {
         alarm: (r: AlarmRequest) => this.alarm(r),
@@ -133,12 +142,29 @@ export class EtcdServer implements Core {
         defragment: () => this.defragment(),
         hash: () => ({ header: this.header(), hash: this.store.hashKV(0).hash }),
         hashKV: (r: { revision: number }) => this.fill(this.store.hashKV(r.revision)),
-        moveLeader: () => {
-          throw Errors.unimplemented("MoveLeader (single node)");
+        moveLeader: async (r: { targetID: string | number }) => {
+          await this.replication.moveLeader(String(r.targetID));
+          return { header: this.header() };
         },
       },
       Cluster: {
-        memberList: () => ({ header: { ...this.header(), revision: 0 }, members: [this.member()] }),
+        memberList: () => ({ header: this.clusterHeader(), members: this.memberList() }),
+        memberAdd: async (r: { peerURLs?: string[]; isLearner?: boolean }) => {
+          const m = await this.replication.addMember(r.peerURLs ?? [], !!r.isLearner);
+          return { header: this.clusterHeader(), member: this.pbMember(m), members: this.memberList() };
+        },
+        memberRemove: async (r: { ID: string }) => {
+          await this.replication.removeMember(r.ID);
+          return { header: this.clusterHeader(), members: this.memberList() };
+        },
+        memberUpdate: async (r: { ID: string; peerURLs?: string[] }) => {
+          await this.replication.updateMember(r.ID, r.peerURLs ?? []);
+          return { header: this.clusterHeader(), members: this.memberList() };
+        },
+        memberPromote: async (r: { ID: string }) => {
+          await this.replication.promoteMember(r.ID);
+          return { header: this.clusterHeader(), members: this.memberList() };
+        },
       },
       Auth: {
         authStatus: () => ({ header: this.header(), enabled: false, authRevision: 0 }),
@@ -150,21 +176,6 @@ export class EtcdServer implements Core {
   }
 
   // ------------------------------------------------------------------ lifecycle
-
-  /** Replays recovered log entries (after the store was restored from the snapshot). */
-  replay(
-    entries: readonly { index: number; data: Uint8Array }[],
-    decode: (data: Uint8Array) => Command,
-  ): void {
-    this.replaying = true;
-    try {
-      for (const e of entries) this.loop.replay(e.index, decode(e.data));
-    } finally {
-      this.replaying = false;
-    }
-    // etcd's lessor gives every lease a fresh TTL when a member becomes leader.
-    this.store.leasePromote(this.now());
-  }
 
   /** Starts the lease expiry timer (every 500 ms). */
   start(): void {
@@ -179,7 +190,7 @@ export class EtcdServer implements Core {
   }
 
   get appliedIndex(): number {
-    return this.loop.appliedIndex;
+    return this.replication.appliedIndex;
   }
 
   /**
@@ -189,12 +200,13 @@ export class EtcdServer implements Core {
    * frees space.
    */
   dbSize(): number {
-    return this.baseBytes + Math.max(0, this.storage.stats().bytes - this.walBytesAtBase);
+    return this.baseBytes + Math.max(0, this.logBytes() - this.walBytesAtBase);
   }
 
-  private snapshotTaken(data: Uint8Array, walBytes: number): void {
-    this.baseBytes = data.byteLength;
-    this.walBytesAtBase = walBytes;
+  /** A snapshot of the applied state was saved: the database size drops to that state's size. */
+  snapshotTaken(stateBytes: number): void {
+    this.baseBytes = stateBytes;
+    this.walBytesAtBase = this.logBytes();
   }
 
   get watcherCount(): number {
@@ -212,8 +224,13 @@ export class EtcdServer implements Core {
       clusterId: this.clusterIdLong as never,
       memberId: this.memberIdLong as never,
       revision,
-      raftTerm: this.raftTerm(),
+      raftTerm: this.replication.term(),
     };
+  }
+
+  /** The Cluster API's header: etcd's cluster server leaves the revision out. */
+  private clusterHeader(): ResponseHeader {
+    return { ...this.header(), revision: 0 };
   }
 
   /** Replaces a store response's `{ revision }` header with a full one. */
@@ -222,20 +239,24 @@ export class EtcdServer implements Core {
     return resp;
   }
 
-  member(): Member {
+  private pbMember(m: MemberInfo): Member {
     return {
-      ID: Long.fromString(this.memberId.toString(), true) as never,
-      name: this.config.name,
-      peerURLs: this.config.initialAdvertisePeerUrls,
-      clientURLs: this.config.advertiseClientUrls,
-      isLearner: false,
+      ID: Long.fromString(m.id.toString(), true) as never,
+      name: m.name,
+      peerURLs: m.peerURLs,
+      clientURLs: m.clientURLs,
+      isLearner: m.isLearner,
     };
+  }
+
+  private memberList(): Member[] {
+    return this.replication.members().map((m) => this.pbMember(m));
   }
 
   // ------------------------------------------------------------------ the write path
 
-  /** The state machine: applies one committed command. */
-  private apply(_index: number, cmd: Command): unknown {
+  /** The state machine: applies one committed command (called by the replication, in log order). */
+  apply(index: number, cmd: Command): unknown {
     const r = cmd.request as never;
     let out: unknown;
     switch (cmd.kind) {
@@ -262,7 +283,7 @@ export class EtcdServer implements Core {
         // At run time alarms change when requested (they must work on a full disk); the log
         // only carries them across restarts.
         const a = r as AlarmRequest;
-        if (this.replaying) {
+        if (index <= this.replayedUpTo) {
           if (a.action === AlarmAction.ACTIVATE) this.alarms.add(a.alarm);
           else if (a.action === AlarmAction.DEACTIVATE) this.alarms.delete(a.alarm);
         }
@@ -270,33 +291,16 @@ export class EtcdServer implements Core {
         break;
       }
     }
-    if (!this.replaying) {
-      this.metrics.proposalsCommitted.inc();
-      this.schedulePump();
-      this.maybeSnapshot();
-    }
+    this.metrics.proposalsCommitted.inc();
+    this.schedulePump();
     return out;
-  }
-
-  private maybeSnapshot(): void {
-    const index = this.loop.appliedIndex;
-    if (!this.storage.shouldSnapshot(index)) return;
-    const data = this.store.serialize();
-    const walBytes = this.storage.stats().bytes;
-    this.storage
-      .saveSnapshot(index, data)
-      .then(() => this.snapshotTaken(data, walBytes))
-      .catch((err: unknown) => {
-        if (err instanceof NoSpaceError) this.raiseNoSpace("snapshot");
-        this.log.warn("saving a snapshot failed", { index, error: err });
-      });
   }
 
   /** Proposes a write and maps log failures to etcd's errors. */
   private async write(cmd: Command, reuseWire = true): Promise<unknown> {
     if (this.stopped) throw Errors.stopped();
     try {
-      return await this.loop.propose(cmd, reuseWire);
+      return await this.replication.propose(cmd, reuseWire);
     } catch (err) {
       if (err instanceof NoSpaceError) {
         this.metrics.proposalsFailed.inc();
@@ -308,11 +312,12 @@ export class EtcdServer implements Core {
     }
   }
 
-  private raiseNoSpace(cause: string): void {
+  /** Raises this member's NOSPACE alarm (a full disk, or over quota): writes are refused until it is disarmed. */
+  raiseNoSpace(cause: string): void {
     if (this.alarms.has(AlarmType.NOSPACE)) return;
     this.alarms.add(AlarmType.NOSPACE);
     this.log.warn("alarm raised: NOSPACE", { cause, memberID: this.memberId.toString(16) });
-    this.loop
+    this.replication
       .propose(
         {
           kind: "alarm",
@@ -340,7 +345,7 @@ export class EtcdServer implements Core {
   private range(r: mvcc.RangeRequest): mvcc.RangeResponse | Promise<mvcc.RangeResponse> {
     // Linearizable ranges wait for the read index (Raft's ReadIndex; nothing on a single node).
     // --unsafe-stale-reads (planted bug, ./unsafe.ts): no ReadIndex, local state as is.
-    const barrier = r.serializable || unsafe.staleReads ? undefined : this.loop.readIndex();
+    const barrier = r.serializable || unsafe.staleReads ? undefined : this.replication.readIndex();
     if (barrier) return barrier.then(() => this.fill(this.store.range(r)));
     return this.fill(this.store.range(r));
   }
@@ -370,18 +375,24 @@ export class EtcdServer implements Core {
     return this.write({ kind: "leaseGrant", request: { ID, TTL } }, false);
   }
 
-  /** etcd answers TTL -1 (not an error) for a lease that does not exist (any more). */
-  private leaseTimeToLive(r: mvcc.LeaseTimeToLiveRequest): object {
+  /**
+   * etcd answers TTL -1 (not an error) for a lease that does not exist (any more). The
+   * remaining TTL is the leader's (only its clock expires leases): a follower asks it.
+   */
+  private async leaseTimeToLive(r: mvcc.LeaseTimeToLiveRequest): Promise<object> {
+    let local: { TTL: number };
     try {
-      return this.fill(this.store.leaseTimeToLive(r, this.now()));
+      local = this.fill(this.store.leaseTimeToLive(r, this.now()));
     } catch (err) {
       if (!isEtcdError(err, "LeaseNotFound")) throw err;
       return { header: this.header(), ID: r.ID, TTL: -1, grantedTTL: 0, keys: [] };
     }
+    if (local.TTL === -1 || this.replication.isLeader()) return local;
+    return { ...local, TTL: await this.replication.keepAlive(Number(r.ID), true) };
   }
 
   private expireLeases(): void {
-    if (this.stopped || !this.isLeader()) return;
+    if (this.stopped || !this.replication.isLeader()) return;
     let ids: number[];
     try {
       ids = this.store.expiredLeases(this.now());
@@ -423,7 +434,7 @@ export class EtcdServer implements Core {
       request: { action: r.action, memberID: this.memberId.toString(), alarm: r.alarm },
     };
     // Best effort: on a full disk the alarm still changes (in memory).
-    return this.loop.propose(cmd, false).then(
+    return this.replication.propose(cmd, false).then(
       () => ({ header: this.header(), alarms: [mine(r.alarm)] }),
       () => ({ header: this.header(), alarms: [mine(r.alarm)] }),
     );
@@ -435,36 +446,31 @@ export class EtcdServer implements Core {
         `memberID:${this.memberId} alarm:${a === AlarmType.NOSPACE ? "NOSPACE" : a === AlarmType.CORRUPT ? "CORRUPT" : a} `,
     );
     const size = this.dbSize();
+    const st = this.replication.status();
     return {
       header: this.header(),
       version: SERVER_VERSION,
       dbSize: size,
-      leader: this.memberIdLong,
-      raftIndex: this.loop.appliedIndex,
-      raftTerm: RAFT_TERM,
-      raftAppliedIndex: this.loop.appliedIndex,
+      leader: st.leader ? Long.fromString(st.leader.toString(), true) : 0,
+      raftIndex: st.raftIndex,
+      raftTerm: st.raftTerm,
+      raftAppliedIndex: st.appliedIndex,
       errors,
       dbSizeInUse: size,
-      isLearner: false,
+      isLearner: st.isLearner,
     };
   }
 
-  /** etcd rewrites its database file; here a snapshot is taken so the WAL behind it is released. */
+  /** etcd rewrites its database file; here a snapshot is taken so the log behind it is released. */
   private async defragment(): Promise<object> {
-    const index = this.loop.appliedIndex;
-    if (index > this.storage.snapshotIndex) {
-      try {
-        const data = this.store.serialize();
-        const walBytes = this.storage.stats().bytes;
-        await this.storage.saveSnapshot(index, data);
-        this.snapshotTaken(data, walBytes);
-      } catch (err) {
-        if (err instanceof NoSpaceError) {
-          this.raiseNoSpace("defragment");
-          throw Errors.noSpace();
-        }
-        throw err;
+    try {
+      await this.replication.snapshotNow();
+    } catch (err) {
+      if (err instanceof NoSpaceError) {
+        this.raiseNoSpace("defragment");
+        throw Errors.noSpace();
       }
+      throw err;
     }
     return { header: this.header() };
   }
@@ -503,20 +509,16 @@ export class EtcdServer implements Core {
 
   // ------------------------------------------------------------------ leases: keep-alive stream
 
+  /** LeaseKeepAlive: each request renews the lease on the leader; its remaining TTL is the answer. */
   leaseKeepAlive(call: StreamCall): void {
     call.on("data", (req: { ID: number }) => {
       if (this.stopped) return;
-      let resp: object;
-      try {
-        resp = this.fill(this.store.leaseKeepAlive(req.ID, this.now()));
-      } catch (err) {
-        if (!isEtcdError(err, "LeaseNotFound")) {
-          call.destroy(toGrpcError(err) as unknown as Error);
-          return;
-        }
-        resp = { header: this.header(), ID: req.ID, TTL: 0 };
-      }
-      call.write(resp);
+      this.replication.keepAlive(Number(req.ID), false).then(
+        (ttl) => call.write({ header: this.header(), ID: req.ID, TTL: ttl }),
+        () => {
+          // No leader right now: the client retries its keep-alive.
+        },
+      );
     });
     call.on("end", () => call.end());
   }

@@ -8,8 +8,12 @@
  *
  *     npm run bench:server -- [--duration 5] [--warmup 1] [--clients 1,16,64] [--ops put,range,txn]
  *                             [--channels 4] [--servers etcd,gauntlet] [--profile]
+ *                             [--baseline DIR]
  *
  * `--profile` starts gauntlet under `node --cpu-prof` (profile in the results folder).
+ * `--baseline DIR` adds a third server, `baseline`: `DIR/bin/gauntlet.js` of another built
+ * checkout (e.g. `git worktree add /tmp/before <commit> && (cd /tmp/before && npm run build)`),
+ * measured in the same interleaved cells, so a change is compared with the code before it.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +36,7 @@ const { values: argv } = parseArgs({
     channels: { type: "string", default: "4" },
     servers: { type: "string", default: "etcd,gauntlet" },
     profile: { type: "boolean", default: false },
+    baseline: { type: "string" },
   },
 });
 const durationMs = Number(argv.duration) * 1000;
@@ -39,9 +44,12 @@ const warmupMs = Number(argv.warmup) * 1000;
 const clientCounts = argv.clients!.split(",").map(Number);
 const ops = argv.ops!.split(",") as Op[];
 const channels = Number(argv.channels);
-const serverKinds = argv.servers!.split(",") as Kind[];
+const serverKinds = [
+  ...(argv.servers!.split(",") as Kind[]),
+  ...(argv.baseline ? (["baseline"] as const) : []),
+];
 type Op = "put" | "range" | "txn";
-type Kind = "etcd" | "gauntlet";
+type Kind = "etcd" | "gauntlet" | "baseline";
 
 const CLK_TCK = 100;
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -101,7 +109,7 @@ async function start(kind: Kind): Promise<Server> {
           process.execPath,
           [
             ...(argv.profile ? ["--cpu-prof", `--cpu-prof-dir=${outDir}`] : []),
-            join(root, "bin", "gauntlet.js"),
+            join(kind === "baseline" ? argv.baseline! : root, "bin", "gauntlet.js"),
             "server",
             ...flags,
           ],
@@ -286,12 +294,17 @@ async function main(): Promise<void> {
   } finally {
     for (const s of servers.values()) await stop(s);
   }
-  if (serverKinds.length === 2) {
-    console.log("\nratios gauntlet / etcd (target: throughput >= 0.7, cpu/op <= 1.5)");
+  const pairs: [Kind, Kind, string][] = [
+    ["gauntlet", "etcd", " (target: throughput >= 0.7, cpu/op <= 1.5)"],
+    ["gauntlet", "baseline", ` (baseline: ${argv.baseline ?? ""})`],
+  ];
+  for (const [a, b, note] of pairs) {
+    if (!serverKinds.includes(a) || !serverKinds.includes(b)) continue;
+    console.log(`\nratios ${a} / ${b}${note}`);
     for (const op of ops)
       for (const c of clientCounts) {
-        const e = cells.find((x) => x.server === "etcd" && x.op === op && x.clients === c)!;
-        const g = cells.find((x) => x.server === "gauntlet" && x.op === op && x.clients === c)!;
+        const e = cells.find((x) => x.server === b && x.op === op && x.clients === c)!;
+        const g = cells.find((x) => x.server === a && x.op === op && x.clients === c)!;
         console.log(
           `${op.padEnd(5)} C=${String(c).padEnd(3)} throughput ${(g.opsPerSec / e.opsPerSec).toFixed(2)}x  cpu/op ${(g.cpuUsPerOp / e.cpuUsPerOp).toFixed(2)}x  p99 ${(g.p99ms / e.p99ms).toFixed(2)}x`,
         );

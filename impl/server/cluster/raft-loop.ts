@@ -1,5 +1,6 @@
 /**
- * RaftLoop: the apply loop (../apply-loop.ts) with Raft behind it. It drives impl/raft's
+ * RaftLoop: the one path every write takes, `propose → committed by Raft → applied in log order
+ * → answered`. Entries are applied exactly once, in index order, with no gap. It drives impl/raft's
  * RawNode: ticks from a timer (--heartbeat-interval), messages from the peer transport, and
  * the Ready contract in order — persist (RaftDiskStorage: entries + hard state fdatasync'ed,
  * snapshot file + marker) → send (a leader sends while it persists, thesis §10.2.1) →
@@ -38,7 +39,6 @@ import type { ConfChange } from "../../raft/index.js";
 import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
 import { NoSpaceError, type RaftDiskStorage, type RaftPersist } from "../../storage/index.js";
-import { ApplyLoop, type Apply } from "../apply-loop.js";
 import { decodeCommand, encodeCommand, type Command } from "../commands.js";
 import { EtcdError, Errors } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -46,6 +46,9 @@ import { Members, decodeSnapshotData, encodeSnapshotData, type MemberInfo } from
 import type { PeerTransport } from "./transport.js";
 import { unsafe } from "../unsafe.js";
 import { realLoopEnv, type LoopEnv } from "../loop-env.js";
+
+/** The state machine: applies one committed command at `index` and returns its result (or throws its error). */
+export type Apply = (index: number, cmd: Command) => unknown;
 
 const KIND_COMMAND = 1;
 const KIND_MEMBERS = 2;
@@ -84,6 +87,8 @@ export interface RaftLoopOptions {
   onFatal: (err: unknown) => void;
   /** A save or snapshot failed on a full disk (raise etcd's NOSPACE alarm); called on every failure. */
   onNoSpace?: (cause: string) => void;
+  /** A snapshot of the applied state was saved (the log before it can be released): its state's size. */
+  onSnapshot?: (index: number, stateBytes: number) => void;
   /** Clock, timers, deferral and randomness (default: the real ones; the simulation injects its own). */
   env?: LoopEnv;
 }
@@ -97,7 +102,7 @@ export type MemberOp =
   | { op: "publish"; id: string; name: string; clientURLs: string[] }
   | { op: "update"; id: string; peerURLs: string[] };
 
-export class RaftLoop extends ApplyLoop {
+export class RaftLoop {
   private readonly o: RaftLoopOptions;
   private readonly applyCmd: Apply;
   private appliedIdx: number;
@@ -107,7 +112,7 @@ export class RaftLoop extends ApplyLoop {
   private readonly salt: number;
   private counter = 0;
   private running = false;
-  private stopped = false;
+  private halted = false;
   private stopTimer: (() => void) | undefined;
   private readQueue: ReadBatch["waiters"] = [];
   private readScheduled = false;
@@ -115,6 +120,8 @@ export class RaftLoop extends ApplyLoop {
   private readWaiting: ReadBatch[] = [];
   private snapshotting = false;
   private snapshotSoon = false;
+  private snapshotWaiters: { resolve: (bytes: number | undefined) => void; reject: (e: unknown) => void }[] =
+    [];
   /** After a snapshot failed on a full disk: no new attempt before this time (env.now()). */
   private snapshotRetryAt = 0;
   private published = false;
@@ -133,7 +140,6 @@ export class RaftLoop extends ApplyLoop {
   onLeaderChange: ((lead: number, isLeader: boolean) => void) | undefined;
 
   constructor(o: RaftLoopOptions, apply: Apply) {
-    super({ append: () => Promise.reject(new Error("RaftLoop: no direct log")) }, apply, o.applied);
     this.o = o;
     this.applyCmd = apply;
     this.appliedIdx = o.applied;
@@ -142,8 +148,13 @@ export class RaftLoop extends ApplyLoop {
     this.salt = this.env.randomInt(1, 1 << 20) * 2 ** 32;
   }
 
-  override get appliedIndex(): number {
+  get appliedIndex(): number {
     return this.appliedIdx;
+  }
+
+  /** stop() was called. */
+  get stopped(): boolean {
+    return this.halted;
   }
 
   get isLeader(): boolean {
@@ -156,7 +167,7 @@ export class RaftLoop extends ApplyLoop {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.halted = true;
     this.stopTimer?.();
     for (const w of this.waiters.values()) w.reject(Errors.stopped());
     this.waiters.clear();
@@ -166,13 +177,15 @@ export class RaftLoop extends ApplyLoop {
     this.readBatches.clear();
     this.readWaiting = [];
     this.readQueue = [];
+    for (const w of this.snapshotWaiters) w.reject(Errors.stopped());
+    this.snapshotWaiters = [];
   }
 
   // ---------------------------------------------------------------- input
 
   /** Steps a peer's message; throws when the core refuses it (the transport drops that peer). */
   step(m: Message): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     try {
       this.o.node.step(m);
     } finally {
@@ -181,18 +194,18 @@ export class RaftLoop extends ApplyLoop {
   }
 
   reportUnreachable(id: number): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     this.o.node.reportUnreachable(id);
   }
 
   reportSnapshot(id: number, ok: boolean): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     this.o.node.reportSnapshot(id, ok ? "finish" : "failure");
     this.schedule();
   }
 
   private onTick(): void {
-    if (this.stopped) return;
+    if (this.halted) return;
     this.o.node.tick();
     const now = this.env.now();
     for (const [req, w] of this.waiters) {
@@ -217,7 +230,7 @@ export class RaftLoop extends ApplyLoop {
 
   // ---------------------------------------------------------------- proposals
 
-  override propose(cmd: Command, reuseWire = true): Promise<unknown> {
+  propose(cmd: Command, reuseWire = true): Promise<unknown> {
     return this.proposeData(KIND_COMMAND, encodeCommand(cmd, reuseWire));
   }
 
@@ -231,7 +244,7 @@ export class RaftLoop extends ApplyLoop {
   }
 
   private proposeData(kind: number, body: Uint8Array): Promise<unknown> {
-    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+    if (this.halted || this.removed) return Promise.reject(Errors.stopped());
     const req = this.nextReq();
     const data = Buffer.allocUnsafe(9 + body.byteLength);
     data[0] = kind;
@@ -246,7 +259,7 @@ export class RaftLoop extends ApplyLoop {
 
   /** Proposes a membership change; resolves with the member table after it is applied. */
   proposeConfChange(type: ConfChangeType, member: MemberInfo): Promise<unknown> {
-    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+    if (this.halted || this.removed) return Promise.reject(Errors.stopped());
     const req = this.nextReq();
     const context = Buffer.from(JSON.stringify({ req, member: memberJson(member) }));
     const cc: ConfChange = { type, nodeId: member.raftId, context };
@@ -279,8 +292,8 @@ export class RaftLoop extends ApplyLoop {
 
   // ---------------------------------------------------------------- reads
 
-  override readIndex(): Promise<void> {
-    if (this.stopped || this.removed) return Promise.reject(Errors.stopped());
+  readIndex(): Promise<void> {
+    if (this.halted || this.removed) return Promise.reject(Errors.stopped());
     return new Promise((resolve, reject) => {
       this.readQueue.push({ resolve, reject });
       if (!this.readScheduled) {
@@ -335,7 +348,7 @@ export class RaftLoop extends ApplyLoop {
   // ---------------------------------------------------------------- the Ready loop
 
   schedule(): void {
-    if (this.running || this.stopped) return;
+    if (this.running || this.halted) return;
     this.running = true;
     this.env.defer(() => {
       this.run().then(
@@ -348,7 +361,7 @@ export class RaftLoop extends ApplyLoop {
   private async run(): Promise<void> {
     try {
       const node = this.o.node;
-      while (!this.stopped && node.hasReady()) {
+      while (!this.halted && node.hasReady()) {
         const rd = node.ready();
         if (rd.softState) this.onSoftState(rd.softState);
         const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
@@ -366,7 +379,7 @@ export class RaftLoop extends ApplyLoop {
             hardState: rd.hardState,
             mustSync: rd.mustSync,
           });
-        if (this.stopped) return;
+        if (this.halted) return;
         if (!sendFirst && rd.messages.length > 0) this.o.transport.send(rd.messages);
         if (snap) this.restore(snap);
         for (const e of rd.committedEntries) this.applyEntry(e);
@@ -412,7 +425,7 @@ export class RaftLoop extends ApplyLoop {
         }
         return;
       } catch (err) {
-        if (this.stopped) return;
+        if (this.halted) return;
         if (!(err instanceof NoSpaceError)) throw err;
         this.stalled = true;
         if (attempt === 1)
@@ -423,7 +436,7 @@ export class RaftLoop extends ApplyLoop {
       }
       await new Promise<void>((resolve) => this.env.after(delay, resolve));
       delay = Math.min(1000, delay * 2);
-      if (this.stopped) return;
+      if (this.halted) return;
     }
   }
 
@@ -591,27 +604,52 @@ export class RaftLoop extends ApplyLoop {
     };
   }
 
+  /**
+   * Takes a snapshot of the applied state as soon as no other is being saved (defragment).
+   * Resolves with the snapshotted state's size in bytes, or undefined when nothing was applied
+   * since the last one; rejects with the storage's error (NoSpaceError on a full disk).
+   */
+  snapshotNow(): Promise<number | undefined> {
+    if (this.halted || this.removed) return Promise.reject(Errors.stopped());
+    if (this.appliedIdx <= this.snapIdx && !this.snapshotting) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.snapshotWaiters.push({ resolve, reject });
+      this.snapshotSoon = true;
+      this.snapshotRetryAt = 0;
+      this.maybeSnapshot();
+    });
+  }
+
   private maybeSnapshot(): void {
     if (this.snapshotting || this.removed || this.env.now() < this.snapshotRetryAt) return;
     if (!this.snapshotSoon && this.appliedIdx - this.snapIdx < this.o.snapshotCount) return;
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
     if (this.appliedIdx <= this.snapIdx) {
       this.snapshotSoon = false;
+      for (const w of waiters) w.resolve(undefined);
       return;
     }
     this.snapshotSoon = false;
     const index = this.appliedIdx;
     const st = this.o.node.status();
     const cs: ConfState = { voters: st.voters, learners: st.learners };
-    const data = encodeSnapshotData(this.o.members, this.o.store.serialize());
+    const state = this.o.store.serialize();
+    const data = encodeSnapshotData(this.o.members, state);
     this.snapshotting = true;
     this.o.storage
       .createSnapshot(index, cs, data)
       .then(
         (r) => {
-          if (typeof r === "object") this.snapIdx = index;
+          if (typeof r === "object") {
+            this.snapIdx = index;
+            this.o.onSnapshot?.(index, state.byteLength);
+          }
+          for (const w of waiters) w.resolve(typeof r === "object" ? state.byteLength : undefined);
         },
         (err: unknown) => {
           this.o.log.warn("raft: saving a snapshot failed", { index, error: err });
+          for (const w of waiters) w.reject(err);
           if (err instanceof NoSpaceError) {
             // Retried after a second (not on every Ready: serializing the store is not free).
             this.snapshotRetryAt = this.env.now() + 1000;
@@ -622,6 +660,8 @@ export class RaftLoop extends ApplyLoop {
       )
       .finally(() => {
         this.snapshotting = false;
+        // Asked for while this one was being saved: a later state, so another snapshot.
+        if (this.snapshotWaiters.length > 0) this.maybeSnapshot();
       });
   }
 

@@ -103,7 +103,8 @@ const request: fc.Arbitrary<Req> = fc.oneof(
     .map((r): Req => ["maintenance", "Alarm", r]),
   fc.constant<Req>(["maintenance", "Status", {}]),
   fc.constant<Req>(["cluster", "MemberList", {}]),
-  fc.constant<Req>(["cluster", "MemberAdd", { peerURLs: ["http://x:1"] }]),
+  // An empty peer URL list is refused (a real one would add an unreachable voter: no quorum).
+  fc.constant<Req>(["cluster", "MemberAdd", { peerURLs: [] }]),
 );
 
 describe.skipIf(!etcdctlCap.ok)(`fuzzed requests (${etcdctlCap.why}; etcdctl probes readiness)`, () => {

@@ -130,6 +130,7 @@ const noSpace = (what: string): NoSpaceError =>
 /** RaftLoop's storage for one incarnation: RaftDiskStorage's save / createSnapshot over a SimDisk. */
 export class DiskHandle implements RaftLoopStorage {
   private snapshotting = false;
+  private bytes = 0;
 
   constructor(
     private readonly disk: SimDisk,
@@ -148,6 +149,7 @@ export class DiskHandle implements RaftLoopStorage {
           return;
         }
         this.disk.persist(rd, snap);
+        for (const e of rd.entries ?? []) this.bytes += e.data.byteLength;
         if (snap && snap.metadata.index > this.memory.snapshot().metadata.index)
           this.memory.applySnapshot(snap);
         this.memory.append(rd.entries ?? []);
@@ -156,6 +158,11 @@ export class DiskHandle implements RaftLoopStorage {
         resolve();
       });
     });
+  }
+
+  /** Entry bytes this incarnation wrote (the database size model). */
+  stats(): { bytes: number } {
+    return { bytes: this.bytes };
   }
 
   async createSnapshot(

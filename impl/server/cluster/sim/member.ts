@@ -1,21 +1,19 @@
 /**
- * One simulated cluster member, assembled as start.ts assembles a real one — the real
- * MvccStore, RawNode, RaftLoop and EtcdServer — over the simulated edges: its SimDisk (opened
- * as RaftDiskStorage.open opens a data dir: snapshot + log + hard state), a SimNetwork
- * endpoint instead of the PeerTransport, and a SimEnv for time. gRPC is left out: clients call
- * `server.unary` (what the gRPC services call). A crash discards the whole object graph.
+ * One simulated cluster member: a member built by member/assemble.ts — the same assembly a
+ * process runs — over the simulated edges: its SimDisk (opened as RaftDiskStorage.open opens a
+ * data dir: snapshot + log + hard state), a SimNetwork endpoint instead of the PeerTransport,
+ * and a SimEnv for time. gRPC is left out: clients call `server.unary` (what the gRPC services
+ * call). A crash discards the whole object graph.
  */
-import { MvccStore } from "../../../mvcc/index.js";
-import { RawNode, SeededRand } from "../../../raft/index.js";
-import type { ServerStorage } from "../../../storage/index.js";
-import { EtcdServer } from "../../etcd-server.js";
-import { AlarmAction, AlarmType } from "../../pb.js";
+import type { MvccStore } from "../../../mvcc/index.js";
+import type { RawNode } from "../../../raft/index.js";
+import type { EtcdServer } from "../../etcd-server.js";
 import type { ServerConfig } from "../../flags.js";
 import type { Logger } from "../../log.js";
 import { Metrics } from "../../metrics.js";
-import { Members, decodeSnapshotData, type MemberInfo } from "../members.js";
-import { RaftLoop } from "../raft-loop.js";
-import type { Command } from "../../commands.js";
+import type { Members, MemberInfo } from "../members.js";
+import type { RaftLoop } from "../raft-loop.js";
+import { assembleMember } from "../../member/assemble.js";
 import type { SimDisk } from "./disk.js";
 import type { SimNetwork } from "./network.js";
 import type { Scheduler, NodeClock } from "./scheduler.js";
@@ -68,105 +66,22 @@ export function bootMember(
   const env = new SimEnv(sched, clock, spec.seed);
   const fresh = disk.fresh;
   const storage = disk.open(env);
-  const members = new Members();
-  for (const m of spec.initial) members.set({ ...m });
-  members.set({ ...spec.self });
-  const store = new MvccStore({ maxTxnOps: spec.config.maxTxnOps, minLeaseTtl: 2, timeUnitsPerSecond: 1000 });
-  const snap = storage.recoveredSnapshot;
-  const snapIndex = snap?.metadata.index ?? 0;
-  if (snap) {
-    const { members: ms, store: data } = decodeSnapshotData(snap.data);
-    store.restore(data);
-    members.replaceAll(ms);
-  }
-  const electionTick = Math.max(2, Math.round(spec.config.electionTimeout / spec.config.heartbeatInterval));
-  const node = new RawNode({
-    id: spec.self.raftId,
-    storage: storage.memory,
-    rand: new SeededRand(spec.seed ^ 0x5eed),
-    electionTick,
-    heartbeatTick: 1,
-    applied: snapIndex,
-    checkQuorum: true,
-    preVote: true,
-  });
-  if (fresh && spec.bootstrap) node.bootstrap(members.list().map((m) => m.raftId));
-
-  const transport = net.endpoint(spec.node, env);
-  for (const m of members.list())
-    if (m.raftId !== spec.self.raftId) transport.addPeer(m.raftId, m.peerURLs[0] ?? "");
-  const storageView = {
-    stats: () => ({ bytes: 0 }),
-    shouldSnapshot: () => false,
-    saveSnapshot: async () => {},
-    snapshotIndex: snapIndex,
-  } as unknown as ServerStorage;
-  let loop!: RaftLoop;
-  const server = new EtcdServer({
-    config: spec.config,
-    storage: storageView,
-    store,
-    memberId: spec.self.id,
-    clusterId: spec.clusterId,
+  const m = assembleMember({
+    config: { ...spec.config, snapshotCount: spec.snapshotCount },
+    identity: { self: spec.self, clusterId: spec.clusterId, members: spec.initial },
+    env,
+    disk: storage,
+    snapshot: storage.recoveredSnapshot,
+    net: net.endpoint(spec.node, env),
     log: silentLogger,
     metrics: new Metrics(),
-    env,
-    raftTerm: () => node.raft.term,
-    // As start.ts: not while stalled on a full disk (it may have been deposed already).
-    isLeader: () => loop.isLeader && !loop.stalled,
-    makeLoop: (apply) =>
-      (loop = new RaftLoop(
-        {
-          node,
-          storage,
-          transport,
-          members,
-          self: spec.self,
-          store,
-          applied: snapIndex,
-          snapshotIndex: snapIndex,
-          snapshotCount: spec.snapshotCount,
-          heartbeatMs: spec.config.heartbeatInterval,
-          electionMs: spec.config.electionTimeout,
-          log: silentLogger,
-          now: () => env.now(),
-          env,
-          onRemoved: () => spec.onRemoved(spec.node),
-          // As start.ts: a full disk raises this member's NOSPACE alarm.
-          onNoSpace: () => {
-            if (server.hasAlarm(AlarmType.NOSPACE)) return;
-            void Promise.resolve(
-              server.unary.Maintenance!.alarm!({
-                action: AlarmAction.ACTIVATE,
-                memberID: "0",
-                alarm: AlarmType.NOSPACE,
-              } as never),
-            ).catch(() => {});
-          },
-          onFatal: (err) => spec.onFatal(spec.node, err),
-        },
-        (index: number, cmd: Command) => {
-          try {
-            return apply(index, cmd);
-          } finally {
-            spec.onApplied(spec.node, index, store);
-          }
-        },
-      )),
+    raftSeed: spec.seed ^ 0x5eed,
+    bootstrap: fresh && spec.bootstrap,
+    onRemoved: () => spec.onRemoved(spec.node),
+    onFatal: (err) => spec.onFatal(spec.node, err),
+    onApplied: (index, store) => spec.onApplied(spec.node, index, store),
   });
-  net.attach(spec.node, {
-    env,
-    step: (m) => loop.step(m),
-    reportUnreachable: (id) => loop.reportUnreachable(id),
-    reportSnapshot: (id, ok) => loop.reportSnapshot(id, ok),
-    // As start.ts's onHello: a member added while this one was down is answered anyway.
-    onHello: (id) => {
-      if (id !== spec.self.raftId && !transport.hasPeer(id)) transport.addPeer(id, "");
-    },
-    // As start.ts: a member stops only when it applies its own removal, never on a peer's word.
-    onSide: () => {},
-  });
-  loop.start();
-  server.start();
-  return { env, node, loop, server, store, members };
+  net.attach(spec.node, { env, ...m.receiver });
+  m.start();
+  return { env, node: m.node, loop: m.loop, server: m.server, store: m.store, members: m.members };
 }

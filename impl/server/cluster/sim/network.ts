@@ -24,7 +24,7 @@ export interface NetReceiver {
   reportSnapshot(id: number, ok: boolean): void;
   onSide(from: number, body: unknown): void;
   /** The sender's hello (the real transport sends one on each connection): learn an unknown peer. */
-  onHello(fromRaft: number): void;
+  onHello(fromRaft: number, url: string): void;
 }
 
 export class SimNetwork {
@@ -102,7 +102,7 @@ export class SimNetwork {
       }
       this.delivered++;
       const fromRaft = this.raftOf.get(from);
-      if (fromRaft !== undefined) r.onHello(fromRaft);
+      if (fromRaft !== undefined) r.onHello(fromRaft, `sim://${from}`);
       if (side) {
         const { from: f, body } = JSON.parse(frame.toString("utf8")) as { from: number; body: unknown };
         this.trace.add(-1);
