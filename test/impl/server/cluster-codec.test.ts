@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { PeerDecodeError, decodeMessage, encodeMessage } from "../../../impl/server/cluster/codec.js";
 import { MessageType, type Entry, type Message } from "../../../impl/raft/index.js";
+import { bareMessage } from "./peer-messages.js";
 
 const seed = Number(process.env.GAUNTLET_FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`cluster-codec: fast-check seed ${seed} (GAUNTLET_FC_SEED=${seed} to replay)`);
@@ -66,20 +67,7 @@ const message: fc.Arbitrary<Message> = fc
     return { ...m, logTerm, entries };
   });
 
-const heartbeat = (term: number): Message => ({
-  type: MessageType.Heartbeat,
-  to: 1,
-  from: 2,
-  term,
-  logTerm: 0,
-  index: 0,
-  entries: [],
-  commit: 0,
-  reject: false,
-  rejectHint: 0,
-  context: undefined,
-  snapshot: undefined,
-});
+const heartbeat = (term: number): Message => bareMessage(MessageType.Heartbeat, 2, 1, term);
 
 /** Every number a decoded message carries. */
 function numbers(m: Message): number[] {

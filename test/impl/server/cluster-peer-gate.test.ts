@@ -15,17 +15,11 @@ import {
   refuseMessage,
 } from "../../../impl/server/cluster/peer-gate.js";
 import { MessageType, type Message } from "../../../impl/raft/index.js";
+import { frame } from "../../../impl/server/cluster/transport.js";
+import { bareMessage } from "./peer-messages.js";
 
 const seed = Number(process.env.GAUNTLET_FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`cluster-peer-gate: fast-check seed ${seed} (GAUNTLET_FC_SEED=${seed} to replay)`);
-
-function frame(kind: number, payload: Uint8Array): Buffer {
-  const b = Buffer.alloc(5 + payload.byteLength);
-  b.writeUInt32LE(1 + payload.byteLength, 0);
-  b[4] = kind;
-  b.set(payload, 5);
-  return b;
-}
 
 interface Seen {
   frames: { kind: number; body: string }[];
@@ -106,20 +100,7 @@ describe("FrameReader", () => {
   });
 });
 
-const msg = (type: number, from: number, to: number): Message => ({
-  type: type as Message["type"],
-  to,
-  from,
-  term: 1,
-  logTerm: 0,
-  index: 0,
-  entries: [],
-  commit: 0,
-  reject: false,
-  rejectHint: 0,
-  context: undefined,
-  snapshot: undefined,
-});
+const msg = (type: number, from: number, to: number): Message => bareMessage(type, from, to);
 
 describe("peer gate", () => {
   it("parses a hello and refuses malformed ones", () => {

@@ -12,18 +12,11 @@ import { etcdctl as etcdctlCap } from "../../support/env.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
 import { makeCluster, waitForLeader, type Cluster, type ClusterMember } from "./cluster-support.js";
 import { encodeMessage } from "../../../impl/server/cluster/codec.js";
+import { FRAME_HELLO, frame } from "../../../impl/server/cluster/transport.js";
+import { bareMessage } from "./peer-messages.js";
 import { MessageType } from "../../../impl/raft/index.js";
 
-const FRAME_HELLO = 4;
 const FRAME_SIDE = 1;
-
-function frame(kind: number, payload: Uint8Array): Buffer {
-  const b = Buffer.alloc(5 + payload.byteLength);
-  b.writeUInt32LE(1 + payload.byteLength, 0);
-  b[4] = kind;
-  Buffer.from(payload).copy(b, 5);
-  return b;
-}
 
 interface Ids {
   raftId: number;
@@ -47,20 +40,7 @@ const hello = (id: number, clusterId: string, port: number): Buffer =>
 
 /** A well-framed heartbeat (67 bytes) from `from` to `to` whose term is `term`. */
 function heartbeat(from: number, to: number, term: number): Buffer {
-  const body = encodeMessage({
-    type: MessageType.Heartbeat,
-    to,
-    from,
-    term: 1,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    context: undefined,
-    snapshot: undefined,
-  });
+  const body = encodeMessage(bareMessage(MessageType.Heartbeat, from, to));
   body.writeDoubleLE(term, 2 + 16);
   return frame(0, body);
 }
