@@ -36,6 +36,8 @@ import {
 } from "./peer-gate.js";
 
 const MAX_QUEUE = 4096;
+/** How long an inbound connection may stay silent before its hello or cluster query. */
+const HELLO_TIMEOUT_MS = 10_000;
 /** Senders outside the member table that may become peers through their hello. */
 const MAX_LEARNED = 16;
 const CHUNK = 64 * 1024;
@@ -190,8 +192,8 @@ export class PeerTransport {
   private readonly warned = new Map<string, number>();
   /** Ids outside the member table that a hello made peers of (bounded by MAX_LEARNED). */
   private readonly learned = new Set<number>();
-  /** The connection a large (snapshot) frame is being received on. */
-  private snapshotFrom: net.Socket | undefined;
+  /** Per member id, the connection a large (snapshot) frame from it is being received on. */
+  private readonly snapshots = new Map<number, net.Socket>();
 
   constructor(private readonly h: TransportHandlers) {}
 
@@ -212,6 +214,11 @@ export class PeerTransport {
   private accept(sock: net.Socket): void {
     this.inbound.add(sock);
     sock.setNoDelay(true);
+    // A connection must say who it is (or ask its question) soon: idle sockets are not kept.
+    const helloTimer = setTimeout(() => {
+      if (!hello && !querying) refuse(`no hello within ${HELLO_TIMEOUT_MS / 1000} s`);
+    }, HELLO_TIMEOUT_MS);
+    helloTimer.unref();
     const h = this.h;
     const limits = h.limits;
     let hello: Hello | undefined;
@@ -239,9 +246,14 @@ export class PeerTransport {
           if (h.standing(hello.id) !== "member")
             return `snapshot of ${len} bytes from a raft id not in this member's table`;
           if (len > limits.snapshot) return `snapshot of ${len} bytes (limit ${limits.snapshot})`;
-          // One large frame at a time, whoever sends it: Raft retries a refused snapshot.
-          if (this.snapshotFrom && this.snapshotFrom !== sock) return "another snapshot is being received";
-          this.snapshotFrom = sock;
+          // One large frame per member id at a time: a newer one replaces an older one still
+          // arriving (a member that reconnected gave up on the old one; Raft retries it).
+          const older = this.snapshots.get(hello.id);
+          if (older && older !== sock) {
+            this.warnLimited("peer snapshot replaced by a newer one from the same raft id", who());
+            older.destroy();
+          }
+          this.snapshots.set(hello.id, sock);
           return undefined;
         }
         if (kind === 1) return len > limits.control ? `side message of ${len} bytes` : undefined;
@@ -249,7 +261,8 @@ export class PeerTransport {
       },
       refuse: (reason, len, kind) => refuse(reason, { len, kind }),
       frame: (kind, body) => {
-        if (this.snapshotFrom === sock) this.snapshotFrom = undefined;
+        clearTimeout(helloTimer);
+        if (hello && this.snapshots.get(hello.id) === sock) this.snapshots.delete(hello.id);
         // One question per connection (join.ts asks once): answers to a peer that never reads
         // would pile up in the socket's buffer.
         if (querying) return refuse(`frame kind ${kind} after the cluster query`);
@@ -301,7 +314,8 @@ export class PeerTransport {
     sock.on("error", () => {});
     sock.on("close", () => {
       this.inbound.delete(sock);
-      if (this.snapshotFrom === sock) this.snapshotFrom = undefined;
+      clearTimeout(helloTimer);
+      if (hello && this.snapshots.get(hello.id) === sock) this.snapshots.delete(hello.id);
     });
   }
 

@@ -211,6 +211,26 @@ describe.skipIf(!etcdctlCap.ok)(`the peer port refuses hostile input (${etcdctlC
     await stillServing("after-1GiB");
   }, 120_000);
 
+  it("a connection that never says who it is is closed after 10 s", async () => {
+    const m = c.members[0]!;
+    const t0 = Date.now();
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: "127.0.0.1", port: m.peerPort });
+      const timer = setTimeout(() => {
+        s.destroy();
+        resolve(false);
+      }, 20_000);
+      s.on("error", () => {});
+      s.on("close", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    expect(closed).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(9_000);
+    await logged(m, /peer connection refused: no hello within 10 s/);
+  }, 30_000);
+
   it("a member genuinely removed still stops: it applies its own removal", async () => {
     const st = await waitForLeader(c);
     const follower = c.members.find((m) => !st.find((s) => s.endpoint === m.endpoint)!.isLeader)!;
