@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `gauntlet` command. `gauntlet server ...` goes straight to the reference server's own
 // entry (impl/server), so a server process loads nothing of the harness; every other command
-// goes to the harness CLI (harness/cli), the composition root.
+// goes to the CLI (cli/), the composition root.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -12,5 +12,5 @@ if (!existsSync(dist)) {
   );
   process.exit(3);
 }
-const entry = process.argv[2] === "server" ? "../dist/impl/server/main.js" : "../dist/harness/cli/main.js";
+const entry = process.argv[2] === "server" ? "../dist/impl/server/main.js" : "../dist/cli/main.js";
 await import(entry);

@@ -22,7 +22,7 @@ import { search } from "./search.js";
 import type { CheckOp, CheckOptions, CheckResult, PartitionResult, Validity } from "./types.js";
 
 export type * from "./types.js";
-export { getModel, modelNames, registerModel } from "./models/index.js";
+export { builtinModels, getModel, modelNames, type AnyModel } from "./models/index.js";
 export { HistoryError, toCheckOps } from "./ops.js";
 export { describeOpAt } from "./explain.js";
 

@@ -4,12 +4,13 @@
  * invoke with no completion by the end is `"pending"` (treated like `info`).
  */
 import type { Operation } from "../history/types.js";
+import { HistoryError } from "../history/errors.js";
 import type { CheckOp } from "./types.js";
 
-/** Thrown on a history the checker cannot make sense of; the message names the index. */
-export class HistoryError extends Error {
-  override name = "HistoryError";
-}
+export { HistoryError };
+
+/** A history the checker cannot make sense of (no file or line: the message names the operation's index). */
+const invalid = (reason: string): HistoryError => new HistoryError("history", 0, reason);
 
 export function toCheckOps(history: readonly Operation[]): CheckOp[] {
   const ops: CheckOp[] = [];
@@ -21,7 +22,7 @@ export function toCheckOps(history: readonly Operation[]): CheckOp[] {
     if (e.type === "invoke") {
       const prev = open.get(e.process);
       if (prev)
-        throw new HistoryError(
+        throw invalid(
           `operation at index ${index}: process ${String(e.process)} invokes while its operation invoked at index ${prev.invokeIndex} is still in flight`,
         );
       const op: CheckOp = {
@@ -42,11 +43,11 @@ export function toCheckOps(history: readonly Operation[]): CheckOp[] {
     } else if (e.type === "ok" || e.type === "fail" || e.type === "info") {
       const op = open.get(e.process);
       if (!op)
-        throw new HistoryError(
+        throw invalid(
           `operation at index ${index}: ${e.type} completion by process ${String(e.process)} without an invoke`,
         );
       if (op.f !== e.f)
-        throw new HistoryError(
+        throw invalid(
           `operation at index ${index}: completion f "${e.f}" differs from its invoke's "${op.f}" (index ${op.invokeIndex})`,
         );
       open.delete(e.process);
@@ -60,7 +61,7 @@ export function toCheckOps(history: readonly Operation[]): CheckOp[] {
         op.ret = e.time;
       }
     } else {
-      throw new HistoryError(`operation at index ${index}: unknown type ${JSON.stringify(e.type)}`);
+      throw invalid(`operation at index ${index}: unknown type ${JSON.stringify(e.type)}`);
     }
   }
   return ops;

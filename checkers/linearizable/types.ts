@@ -76,8 +76,8 @@ export interface Prepared<I, O> {
  * `S` is the state, `I` the prepared input and `O` the prepared output of one operation.
  *
  * Adding a model: implement this interface (see models/register.ts for a short example) and
- * add it to the registry (models/index.ts, `registerModel`), or pass it directly as
- * `options.model`. A revision-aware etcd model, for example, can keep `{ value, modRev,
+ * pass it as `options.model`; a built-in one goes in models/index.ts, a workload's in the CLI's
+ * table (cli/tables.ts) so that `--model NAME` finds it. A revision-aware etcd model, for example, can keep `{ value, modRev,
  * version }` as its state, read `completion.rev` in `prepare`, and reject a read whose
  * revision disagrees with the writes it follows.
  */

@@ -6,7 +6,7 @@
  * Node arguments are member names (`n1`, ...). Every method is idempotent where that makes sense
  * (killing a dead member, healing a healed network) and undoes nothing the caller did not ask for.
  */
-import { HarnessError } from "./cluster.js";
+import { HarnessError } from "./errors.js";
 
 /** SIGKILL a member and start it again from its data directory. */
 export interface Killable {

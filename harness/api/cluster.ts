@@ -76,7 +76,4 @@ export interface Provider<Opts = unknown> {
   start(spec: ClusterSpec, opts: Opts): Promise<Cluster>;
 }
 
-/** A harness failure with a message saying what to do. The CLI prints it and exits 3. */
-export class HarnessError extends Error {
-  override readonly name = "HarnessError";
-}
+export { HarnessError } from "./errors.js";

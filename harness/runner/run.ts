@@ -75,6 +75,23 @@ function newRunId(): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the phases of one run share. */
+interface Run {
+  cfg: RunConfig;
+  seed: number;
+  runId: string;
+  runDir: string;
+  concurrency: number;
+  log: (s: string) => void;
+  say: (s: string) => void;
+  testJson: Record<string, unknown>;
+  rec: Recorder;
+  abort: AbortController;
+  cluster?: Cluster;
+  workers: ReturnType<typeof clientWorkers>;
+  workload?: Workload<GenLike>;
+}
+
 export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   const seed = cfg.seed ?? randomInt(0, 2 ** 31);
   const runId = newRunId();
@@ -87,13 +104,11 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   const concurrency = parseConcurrency(cfg.concurrency, cfg.nodes);
   say(`gauntlet run ${cfg.testName}: seed ${seed} (replay with --seed ${seed}), run id ${runId}`);
   say(`results: ${runDir}`);
-
-  const started = new Date();
   const testJson: Record<string, unknown> = {
     name: cfg.testName,
     runId,
     seed,
-    started: started.toISOString(),
+    started: new Date().toISOString(),
     provider: cfg.provider.name,
     nodes: cfg.nodes,
     concurrency,
@@ -105,145 +120,41 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   writeJson(join(runDir, FILES.test), testJson);
 
   const writer = HistoryWriter.open(join(runDir, FILES.history));
-  const rec = new Recorder(writer);
-  const abort = new AbortController();
-  let cluster: Cluster | undefined;
-  let workers: ReturnType<typeof clientWorkers> = [];
-  let interrupts = 0;
+  const run: Run = {
+    cfg,
+    seed,
+    runId,
+    runDir,
+    concurrency,
+    log,
+    say,
+    testJson,
+    rec: new Recorder(writer),
+    abort: new AbortController(),
+    workers: [],
+  };
   let tearingDown: Promise<void> | undefined;
   /** Idempotent: a second caller waits for the first teardown to finish. */
   const teardown = (): Promise<void> =>
     (tearingDown ??= (async () => {
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(run.workers.map((w) => w.close()));
       if (cfg.nemesis)
         await cfg.nemesis.nemesis.teardown().catch((e) => log(`nemesis teardown: ${String(e)}`));
-      await cluster?.teardown();
+      await run.cluster?.teardown();
     })());
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1 && sig === "SIGINT") {
-      cfg.err(
-        `\ninterrupted: stopping clients, healing, tearing down, then checking what was recorded (Ctrl-C again to exit at once)\n`,
-      );
-      log("interrupted (SIGINT)");
-      abort.abort();
-      return;
-    }
-    cfg.err(`\n${sig}: tearing down and exiting\n`);
-    log(`${sig}: exiting at once`);
-    void teardown().finally(() => {
-      try {
-        writer.close();
-      } catch {
-        /* closed */
-      }
-      process.exit(3);
-    });
-  };
-  if (cfg.handleSignals) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  }
+  const signals = cfg.handleSignals ? handleSignals(run, teardown, () => writer.close()) : undefined;
 
   let error: string | undefined;
-  let workload: Workload<GenLike> | undefined;
   try {
-    workload = cfg.workload({ runId, seed });
-    testJson.workload = { name: workload.name, options: workload.options };
+    run.workload = cfg.workload({ runId, seed });
+    testJson.workload = { name: run.workload.name, options: run.workload.options };
     testJson.nemesis = cfg.nemesis ? { name: cfg.nemesis.name, needs: cfg.nemesis.needs } : null;
-
-    // 1. Start the cluster and wait until it is healthy.
-    say(`starting ${cfg.nodes} member(s) with the ${cfg.provider.name} provider`);
-    cluster = await cfg.provider.start({ nodes: cfg.nodes, runDir, runId, log });
-    (testJson.versions as Record<string, string>).server = await cluster.serverVersion();
-    testJson.endpoints = Object.fromEntries(cluster.nodes.map((n) => [n, cluster!.clientEndpoints(n)]));
-    testJson.unavailable = cluster.unavailable;
-    writeJson(join(runDir, FILES.test), testJson);
-    await cluster.waitHealthy((cfg.healthTimeoutS ?? 30) * 1000);
-    (testJson.versions as Record<string, string>).server = await cluster.serverVersion(); // external: known once it answered
-    writeJson(join(runDir, FILES.test), testJson);
-    say(`cluster healthy: ${cluster.nodes.map((n) => `${n}=${cluster!.clientEndpoints(n)[0]}`).join(" ")}`);
-    if (cfg.nemesis) requireCapabilities(`nemesis ${cfg.nemesis.name}`, cfg.nemesis.needs, cluster);
-
-    // 2. Clients and nemesis under the time limit.
-    workers = clientWorkers(workload as Workload<unknown>, cluster, concurrency);
-    if (cfg.nemesis) await cfg.nemesis.nemesis.setup(cluster);
+    const cluster = await startCluster(run);
     const clock = realClock();
-    const limitNs = cfg.timeLimitS * 1e9;
-    const progress = startProgress(rec, {
-      limitS: cfg.timeLimitS,
-      elapsedS: () => clock.now() / 1e9,
-      fault: () => cfg.nemesis?.active?.() ?? rec.activeFault(),
-      tty: cfg.tty,
-      write: cfg.tty ? cfg.err : cfg.out,
-    });
-    say(
-      `load: ${concurrency} client(s)${cfg.rate ? ` at ${cfg.rate} ops/s` : ""} for ${cfg.timeLimitS} s, workload ${workload.name}, nemesis ${cfg.nemesis?.name ?? "none"}`,
-    );
-    let main: InterpreterResult;
-    try {
-      main = await interpret({
-        generator: untilAborted(
-          cfg.nemesis
-            ? clientsAndNemesis(workload.generator, cfg.nemesis.generator)
-            : clients(workload.generator),
-          abort.signal,
-        ),
-        workers,
-        nemesis: cfg.nemesis ? nemesisWorker(cfg.nemesis.nemesis) : undefined,
-        nemesisSlots: cfg.nemesis?.concurrency,
-        clock,
-        sink: rec.sink,
-        seed,
-        rate: cfg.rate || undefined,
-        timeLimit: limitNs,
-      });
-    } finally {
-      progress.stop();
-    }
-    rec.closeFaults(clock.now());
-    say(
-      `main phase ended (${main.stopped}) at ${(clock.now() / 1e9).toFixed(1)} s: ${rec.ok} ok, ${rec.fail} fail, ${rec.info} info`,
-    );
-
-    // 3. Stop faults and heal (every fault op in flight has completed: the main phase waited for
-    // them): the nemesis's own final ops one at a time, then every capability undone.
-    let next = { index: main.nextIndex, processes: main.processes };
-    if (cfg.nemesis?.finalGenerator) {
-      const r = await interpret({
-        generator: cfg.nemesis.finalGenerator,
-        workers: [],
-        nemesis: nemesisWorker(cfg.nemesis.nemesis),
-        clock,
-        sink: rec.sink,
-        seed: seed + 1,
-        firstIndex: next.index,
-        processes: [],
-        timeLimit: clock.now() + 60e9,
-      });
-      next = { index: r.nextIndex, processes: next.processes };
-    }
-    if (cfg.nemesis) await cfg.nemesis.nemesis.teardown().catch((e) => log(`nemesis teardown: ${String(e)}`));
-    await healAll(cluster, log);
-
-    // 4. Settle, then final reads (skipped after Ctrl-C).
-    if (!abort.signal.aborted && workload.finalGenerator) {
-      await sleep((cfg.settleS ?? 1) * 1000);
-      await cluster
-        .waitHealthy((cfg.healthTimeoutS ?? 30) * 1000)
-        .catch((e) => say(`warning: cluster not healthy before final reads: ${String(e).split("\n")[0]}`));
-      const r = await interpret({
-        generator: untilAborted(clients(workload.finalGenerator([...rec.keys])), abort.signal),
-        workers,
-        clock,
-        sink: rec.sink,
-        seed: seed + 2,
-        firstIndex: next.index,
-        processes: next.processes,
-        timeLimit: clock.now() + (cfg.finalTimeoutS ?? 30) * 1e9,
-      });
-      say(`final reads: ${rec.keys.size} key(s) (${r.stopped})`);
-    }
+    const main = await mainPhase(run, run.workload, cluster, clock);
+    const next = await healPhase(run, cluster, clock, main);
+    if (!run.abort.signal.aborted && run.workload.finalGenerator)
+      await finalReads(run, run.workload, cluster, clock, next);
   } catch (err) {
     error =
       err instanceof HarnessError
@@ -255,13 +166,187 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   } finally {
     await teardown();
     writer.close();
-    if (cfg.handleSignals) {
+    signals?.off();
+  }
+  return checkAndReport(run, error, signals?.interrupted() ?? false);
+}
+
+/**
+ * Ctrl-C (SIGINT) once: stop new operations (the run heals, tears down and checks what was
+ * recorded). Again, or SIGTERM: tear down and exit at once (code 3).
+ */
+function handleSignals(
+  run: Run,
+  teardown: () => Promise<void>,
+  closeHistory: () => void,
+): { off(): void; interrupted(): boolean } {
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1 && sig === "SIGINT") {
+      run.cfg.err(
+        `\ninterrupted: stopping clients, healing, tearing down, then checking what was recorded (Ctrl-C again to exit at once)\n`,
+      );
+      run.log("interrupted (SIGINT)");
+      run.abort.abort();
+      return;
+    }
+    run.cfg.err(`\n${sig}: tearing down and exiting\n`);
+    run.log(`${sig}: exiting at once`);
+    void teardown().finally(() => {
+      try {
+        closeHistory();
+      } catch {
+        /* closed */
+      }
+      process.exit(3);
+    });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    off: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-    }
-  }
+    },
+    interrupted: () => interrupts > 0,
+  };
+}
 
-  // 5. Check what was recorded (also after an error, if anything was).
+/** 1. Start the cluster, wait until it is healthy, check the nemesis's capabilities. */
+async function startCluster(run: Run): Promise<Cluster> {
+  const { cfg, say, testJson, runDir } = run;
+  say(`starting ${cfg.nodes} member(s) with the ${cfg.provider.name} provider`);
+  const cluster = await cfg.provider.start({ nodes: cfg.nodes, runDir, runId: run.runId, log: run.log });
+  run.cluster = cluster;
+  const versions = testJson.versions as Record<string, string>;
+  versions.server = await cluster.serverVersion();
+  testJson.endpoints = Object.fromEntries(cluster.nodes.map((n) => [n, cluster.clientEndpoints(n)]));
+  testJson.unavailable = cluster.unavailable;
+  writeJson(join(runDir, FILES.test), testJson);
+  await cluster.waitHealthy((cfg.healthTimeoutS ?? 30) * 1000);
+  versions.server = await cluster.serverVersion(); // external: known once it answered
+  writeJson(join(runDir, FILES.test), testJson);
+  say(`cluster healthy: ${cluster.nodes.map((n) => `${n}=${cluster.clientEndpoints(n)[0]}`).join(" ")}`);
+  if (cfg.nemesis) requireCapabilities(`nemesis ${cfg.nemesis.name}`, cfg.nemesis.needs, cluster);
+  return cluster;
+}
+
+/** 2. Clients and nemesis under the time limit. */
+async function mainPhase(
+  run: Run,
+  workload: Workload<GenLike>,
+  cluster: Cluster,
+  clock: ReturnType<typeof realClock>,
+): Promise<InterpreterResult> {
+  const { cfg, rec } = run;
+  run.workers = clientWorkers(workload as Workload<unknown>, cluster, run.concurrency);
+  if (cfg.nemesis) await cfg.nemesis.nemesis.setup(cluster);
+  const progress = startProgress(rec, {
+    limitS: cfg.timeLimitS,
+    elapsedS: () => clock.now() / 1e9,
+    fault: () => cfg.nemesis?.active?.() ?? rec.activeFault(),
+    tty: cfg.tty,
+    write: cfg.tty ? cfg.err : cfg.out,
+  });
+  run.say(
+    `load: ${run.concurrency} client(s)${cfg.rate ? ` at ${cfg.rate} ops/s` : ""} for ${cfg.timeLimitS} s, workload ${workload.name}, nemesis ${cfg.nemesis?.name ?? "none"}`,
+  );
+  let main: InterpreterResult;
+  try {
+    main = await interpret({
+      generator: untilAborted(
+        cfg.nemesis
+          ? clientsAndNemesis(workload.generator, cfg.nemesis.generator)
+          : clients(workload.generator),
+        run.abort.signal,
+      ),
+      workers: run.workers,
+      nemesis: cfg.nemesis ? nemesisWorker(cfg.nemesis.nemesis) : undefined,
+      nemesisSlots: cfg.nemesis?.concurrency,
+      clock,
+      sink: rec.sink,
+      seed: run.seed,
+      rate: cfg.rate || undefined,
+      timeLimit: cfg.timeLimitS * 1e9,
+    });
+  } finally {
+    progress.stop();
+  }
+  rec.closeFaults(clock.now());
+  run.say(
+    `main phase ended (${main.stopped}) at ${(clock.now() / 1e9).toFixed(1)} s: ${rec.ok} ok, ${rec.fail} fail, ${rec.info} info`,
+  );
+  return main;
+}
+
+type Continuation = { index: number; processes: InterpreterResult["processes"] };
+
+/**
+ * 3. Stop faults and heal (every fault op in flight has completed: the main phase waited for
+ * them): the nemesis's own final ops one at a time, then every capability undone.
+ */
+async function healPhase(
+  run: Run,
+  cluster: Cluster,
+  clock: ReturnType<typeof realClock>,
+  main: InterpreterResult,
+): Promise<Continuation> {
+  const { cfg } = run;
+  let next: Continuation = { index: main.nextIndex, processes: main.processes };
+  if (cfg.nemesis?.finalGenerator) {
+    const r = await interpret({
+      generator: cfg.nemesis.finalGenerator,
+      workers: [],
+      nemesis: nemesisWorker(cfg.nemesis.nemesis),
+      clock,
+      sink: run.rec.sink,
+      seed: run.seed + 1,
+      firstIndex: next.index,
+      processes: [],
+      timeLimit: clock.now() + 60e9,
+    });
+    next = { index: r.nextIndex, processes: next.processes };
+  }
+  if (cfg.nemesis)
+    await cfg.nemesis.nemesis.teardown().catch((e) => run.log(`nemesis teardown: ${String(e)}`));
+  await healAll(cluster, run.log);
+  return next;
+}
+
+/** 4. Settle, then the workload's final reads. */
+async function finalReads(
+  run: Run,
+  workload: Workload<GenLike>,
+  cluster: Cluster,
+  clock: ReturnType<typeof realClock>,
+  next: Continuation,
+): Promise<void> {
+  const { cfg, rec } = run;
+  await sleep((cfg.settleS ?? 1) * 1000);
+  await cluster
+    .waitHealthy((cfg.healthTimeoutS ?? 30) * 1000)
+    .catch((e) => run.say(`warning: cluster not healthy before final reads: ${String(e).split("\n")[0]}`));
+  const r = await interpret({
+    generator: untilAborted(clients(workload.finalGenerator!([...rec.keys])), run.abort.signal),
+    workers: run.workers,
+    clock,
+    sink: rec.sink,
+    seed: run.seed + 2,
+    firstIndex: next.index,
+    processes: next.processes,
+    timeLimit: clock.now() + (cfg.finalTimeoutS ?? 30) * 1e9,
+  });
+  run.say(`final reads: ${rec.keys.size} key(s) (${r.stopped})`);
+}
+
+/** 5. Check what was recorded (also after an error, if anything was); write results.json and the summary. */
+async function checkAndReport(
+  run: Run,
+  error: string | undefined,
+  interrupted: boolean,
+): Promise<RunOutcome> {
+  const { cfg, rec, runDir, say, seed, workload, testJson } = run;
   let valid: Validity = "unknown";
   const results: Record<string, unknown> = {};
   if (workload && rec.events > 0) {
@@ -278,7 +363,7 @@ export async function runTest(cfg: RunConfig): Promise<RunOutcome> {
   Object.assign(results, {
     valid,
     ...(error ? { error } : {}),
-    interrupted: interrupts > 0,
+    interrupted,
     counts: Object.fromEntries(rec.counts),
     latencyMs: rec.quantiles(),
     faults: rec.faults,

@@ -44,17 +44,21 @@ export const EtcdErrors = {
 } as const;
 export type EtcdErrorName = keyof typeof EtcdErrors;
 
-/** A request the store refused, as etcd would refuse it. */
+/**
+ * A request refused as etcd would refuse it: by the store (named by etcd's error name), or by
+ * the server around it (`{ code, message }`: no leader, timeouts, membership errors, ...). The
+ * one error class of the reference server; the RPC is answered `{ code: grpcCode, details: message }`.
+ */
 export class EtcdError extends Error {
-  readonly grpcCode: GrpcCode;
-  constructor(
-    readonly etcdName: EtcdErrorName,
-    detail?: string,
-  ) {
-    const spec = EtcdErrors[etcdName];
+  readonly grpcCode: number;
+  /** etcd's name for a store error; undefined for the server's own. */
+  readonly etcdName: EtcdErrorName | undefined;
+  constructor(kind: EtcdErrorName | { code: number; message: string }, detail?: string) {
+    const spec = typeof kind === "string" ? EtcdErrors[kind] : kind;
     super(detail === undefined ? spec.message : `${spec.message}: ${detail}`);
     this.name = "EtcdError";
     this.grpcCode = spec.code;
+    this.etcdName = typeof kind === "string" ? kind : undefined;
   }
 }
 

@@ -5,7 +5,9 @@
  * acknowledged. Reads never go through the log.
  */
 import type protobuf from "protobufjs";
+import type * as mvcc from "../mvcc/index.js";
 import { decode, encode, type, wireBytes } from "./proto.js";
+import type { AlarmRequest } from "./pb.js";
 
 export const CommandKind = {
   put: 1,
@@ -38,11 +40,15 @@ function typeOf(kind: CommandKind): protobuf.Type {
   return t;
 }
 
-export interface Command {
-  kind: CommandKind;
-  /** The decoded request (camelCase, as proto.ts decodes). */
-  request: object;
-}
+/** A write command: its kind and the decoded request (camelCase, as proto.ts decodes). */
+export type Command =
+  | { kind: "put"; request: mvcc.PutRequest }
+  | { kind: "deleteRange"; request: mvcc.DeleteRangeRequest }
+  | { kind: "txn"; request: mvcc.TxnRequest }
+  | { kind: "compact"; request: { revision: number; physical?: boolean } }
+  | { kind: "leaseGrant"; request: { ID: number; TTL: number } }
+  | { kind: "leaseRevoke"; request: { ID: number } }
+  | { kind: "alarm"; request: AlarmRequest };
 
 /**
  * Log entry bytes for a command. `reuseWire`: the request is exactly what the client sent, so
@@ -62,5 +68,6 @@ export function decodeCommand(data: Uint8Array): Command {
   const kind = byTag.get(data[0] ?? 0);
   if (!kind) throw new Error(`unknown command tag ${data[0]}`);
   const body = Buffer.from(data.buffer, data.byteOffset + 1, data.byteLength - 1);
-  return { kind, request: decode<object>(typeOf(kind), body, kind === "alarm") };
+  // The tag names the message type the body decodes as, so the pair is a Command.
+  return { kind, request: decode<object>(typeOf(kind), body, kind === "alarm") } as Command;
 }

@@ -4,19 +4,13 @@
  * errors exactly as they classify etcd's.
  */
 import { status as Status } from "@grpc/grpc-js";
-import { isEtcdError } from "../mvcc/index.js";
+import { EtcdError, isEtcdError } from "../mvcc/index.js";
 
-export class EtcdError extends Error {
-  constructor(
-    readonly code: Status,
-    message: string,
-  ) {
-    super(message);
-    this.name = "EtcdError";
-  }
-}
+export { EtcdError };
 
-const e = (code: Status, msg: string): EtcdError => new EtcdError(code, msg);
+/** An error the server raises: etcd's gRPC status code and exact message. */
+export const etcdError = (code: Status, message: string): EtcdError => new EtcdError({ code, message });
+const e = etcdError;
 
 export const Errors = {
   emptyKey: () => e(Status.INVALID_ARGUMENT, "etcdserver: key is not provided"),
@@ -46,7 +40,6 @@ export const Errors = {
 
 /** Any thrown value as a gRPC error for the client; unknown errors become UNKNOWN with their message. */
 export function toGrpcError(err: unknown): { code: Status; details: string; message: string } {
-  if (err instanceof EtcdError) return { code: err.code, details: err.message, message: err.message };
   if (isEtcdError(err)) return { code: err.grpcCode as Status, details: err.message, message: err.message };
   const msg = err instanceof Error ? err.message : String(err);
   return { code: Status.UNKNOWN, details: msg, message: msg };

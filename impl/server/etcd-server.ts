@@ -10,11 +10,12 @@ import { unsafe } from "./unsafe.js";
 import { createHash } from "node:crypto";
 import type { StreamCall } from "./stream-call.js";
 import protobuf from "protobufjs";
+import type LongT from "long";
 import { EtcdError as MvccError, MvccStore, isEtcdError } from "../mvcc/index.js";
 import type * as mvcc from "../mvcc/index.js";
 import { NoSpaceError } from "../storage/index.js";
 import type { Command } from "./commands.js";
-import { EtcdError, Errors, toGrpcError } from "./errors.js";
+import { etcdError, Errors, toGrpcError } from "./errors.js";
 import type { ServerConfig } from "./flags.js";
 import { DEFAULT_QUOTA_BYTES } from "./flags.js";
 import type { Logger } from "./log.js";
@@ -29,7 +30,7 @@ import {
   type Member,
   type ResponseHeader,
 } from "./pb.js";
-import { WatchStream } from "./watch-stream.js";
+import { WatchStream, type WatchRequest } from "./watch-stream.js";
 import { realLoopEnv, type LoopEnv } from "./loop-env.js";
 import type { Replication } from "./member/replication.js";
 import type { MemberInfo } from "./cluster/members.js";
@@ -38,7 +39,7 @@ export const SERVER_VERSION = "3.4.0-gauntlet";
 export const CLUSTER_VERSION = "3.4.0";
 const SNAPSHOT_CHUNK = 32 * 1024;
 
-const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): object };
+const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): LongT };
 
 export interface EtcdServerOptions {
   config: ServerConfig;
@@ -73,8 +74,8 @@ export class EtcdServer implements Core {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly config: ServerConfig;
-  private readonly clusterIdLong: object;
-  private readonly memberIdLong: object;
+  private readonly clusterIdLong: LongT;
+  private readonly memberIdLong: LongT;
   readonly memberId: bigint;
   readonly clusterId: bigint;
   private readonly now: () => number;
@@ -111,7 +112,7 @@ export class EtcdServer implements Core {
     // A learner serves only serializable reads and the maintenance / cluster calls (as etcd).
     const voter = (what: string, r?: { serializable?: boolean }): void => {
       if (this.replication.isLearner() && !(what === "range" && r?.serializable))
-        throw new EtcdError(14, "etcdserver: rpc not supported for learner");
+        throw etcdError(14, "etcdserver: rpc not supported for learner");
     };
     this.unary = {
       KV: {
@@ -221,8 +222,8 @@ export class EtcdServer implements Core {
 
   header(revision: number = this.store.currentRevision): ResponseHeader {
     return {
-      clusterId: this.clusterIdLong as never,
-      memberId: this.memberIdLong as never,
+      clusterId: this.clusterIdLong,
+      memberId: this.memberIdLong,
       revision,
       raftTerm: this.replication.term(),
     };
@@ -241,7 +242,7 @@ export class EtcdServer implements Core {
 
   private pbMember(m: MemberInfo): Member {
     return {
-      ID: Long.fromString(m.id.toString(), true) as never,
+      ID: Long.fromString(m.id.toString(), true),
       name: m.name,
       peerURLs: m.peerURLs,
       clientURLs: m.clientURLs,
@@ -257,32 +258,31 @@ export class EtcdServer implements Core {
 
   /** The state machine: applies one committed command (called by the replication, in log order). */
   apply(index: number, cmd: Command): unknown {
-    const r = cmd.request as never;
     let out: unknown;
     switch (cmd.kind) {
       case "put":
-        out = this.fill(this.store.put(r));
+        out = this.fill(this.store.put(cmd.request));
         break;
       case "deleteRange":
-        out = this.fill(this.store.deleteRange(r));
+        out = this.fill(this.store.deleteRange(cmd.request));
         break;
       case "txn":
-        out = this.fill(this.store.txn(r));
+        out = this.fill(this.store.txn(cmd.request));
         break;
       case "compact":
-        out = this.fill(this.store.compact((r as { revision: number }).revision));
+        out = this.fill(this.store.compact(cmd.request.revision));
         break;
       case "leaseGrant":
-        out = this.fill(this.store.leaseGrant(r, this.now()));
+        out = this.fill(this.store.leaseGrant(cmd.request, this.now()));
         break;
       case "leaseRevoke":
-        this.revoking.delete((r as { ID: number }).ID);
-        out = this.fill(this.store.leaseRevoke((r as { ID: number }).ID));
+        this.revoking.delete(cmd.request.ID);
+        out = this.fill(this.store.leaseRevoke(cmd.request.ID));
         break;
       case "alarm": {
         // At run time alarms change when requested (they must work on a full disk); the log
         // only carries them across restarts.
-        const a = r as AlarmRequest;
+        const a = cmd.request;
         if (index <= this.replayedUpTo) {
           if (a.action === AlarmAction.ACTIVATE) this.alarms.add(a.alarm);
           else if (a.action === AlarmAction.DEACTIVATE) this.alarms.delete(a.alarm);
@@ -415,7 +415,7 @@ export class EtcdServer implements Core {
   // ------------------------------------------------------------------ maintenance
 
   private alarm(r: AlarmRequest): AlarmResponse | Promise<AlarmResponse> {
-    const mine = (type: number): AlarmMember => ({ memberID: this.memberIdLong as never, alarm: type });
+    const mine = (type: number): AlarmMember => ({ memberID: this.memberIdLong, alarm: type });
     const list = (): AlarmMember[] => [...this.alarms].sort().map(mine);
     if (r.action === AlarmAction.GET) return { header: this.header(), alarms: list() };
     if (r.memberID !== "0" && r.memberID !== this.memberId.toString())
@@ -527,7 +527,7 @@ export class EtcdServer implements Core {
 
   watch(call: StreamCall): void {
     const ws = new WatchStream(this, call, this.log);
-    call.on("data", (req: object) => ws.onRequest(req as never));
+    call.on("data", (req: WatchRequest) => ws.onRequest(req));
     call.on("end", () => {
       ws.close();
       call.end();

@@ -31,7 +31,7 @@ interface Method {
   res: protobuf.Type;
   stringLongs: boolean;
   kind: "unary" | "server-stream" | "bidi" | "unsupported";
-  unary?: (req: never) => unknown;
+  unary?: Core["unary"][string][string];
   checkSize: boolean;
 }
 
@@ -268,7 +268,7 @@ export function createH2Server(
           }
           if (m.checkSize && wireSize(req) > core.maxRequestBytes) throw Errors.requestTooLarge();
           if (!m.unary) throw Errors.unimplemented(`${m.service}.${m.name}`);
-          const out = m.unary(req as never) as object | Promise<object>;
+          const out = m.unary(req) as object | Promise<object>;
           if (out instanceof Promise)
             out.then(
               (r) => done(null, r),

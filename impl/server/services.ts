@@ -12,7 +12,11 @@ import type { Metrics } from "./metrics.js";
 import type { Logger } from "./log.js";
 import type { StreamCall } from "./stream-call.js";
 
-type Handler = (req: never) => unknown;
+/**
+ * A unary method: takes its decoded request. Declared as a method, so its parameter is
+ * bivariant and each handler can name its own request type.
+ */
+type Handler = { call(req: object): unknown }["call"];
 
 /** What the services need of the server core: one function per unary method, plus streams. */
 export interface Core {
@@ -57,7 +61,7 @@ function unaryHandler(
     };
     try {
       if (checkSize && wireSize(call.request) > core.maxRequestBytes) throw Errors.requestTooLarge();
-      const out = fn(call.request as never) as object | Promise<object>;
+      const out = fn(call.request) as object | Promise<object>;
       if (out instanceof Promise)
         out.then(
           (r) => done(null, r),
@@ -96,11 +100,11 @@ export function addServices(server: grpc.Server, core: Core, metrics: Metrics, l
   }
 }
 
-function guardStream(fn: (call: never) => void, log: Logger, path: string): grpc.UntypedHandleCall {
+function guardStream(fn: (call: StreamCall) => void, log: Logger, path: string): grpc.UntypedHandleCall {
   return ((call: grpc.ServerWritableStream<object, object>) => {
     call.on("error", () => {});
     try {
-      fn(call as never);
+      fn(call);
     } catch (err) {
       log.warn("stream failed", { method: path, error: err });
       call.destroy(toGrpcError(err) as unknown as Error);

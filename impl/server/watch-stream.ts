@@ -17,7 +17,7 @@ export interface WatchHost {
   removeWatcher(storeId: number): void;
 }
 
-interface WatchRequest {
+export interface WatchRequest {
   requestUnion?: "createRequest" | "cancelRequest" | "progressRequest";
   createRequest?: mvcc.WatchCreateRequest | null;
   cancelRequest?: { watchId: number } | null;

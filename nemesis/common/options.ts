@@ -1,7 +1,7 @@
 /**
  * What every fault family is built from: the run's seed, the schedule's pace, and the few
  * cluster queries a nemesis needs beyond the capabilities (who leads, admin calls), injected by
- * the composition root (harness/cli) because nemesis/ may not import the client.
+ * the composition root (cli/) because nemesis/ may not import the client.
  */
 import type { Cluster } from "../../harness/api/cluster.js";
 import type { Random } from "../../harness/generator/random.js";

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { benchFromArgv } from "../../harness/bench/command.js";
-import type { BenchReport } from "../../harness/bench/types.js";
-import type { BenchArgv } from "../../harness/cli/commands/bench.js";
+import { benchFromArgv } from "../../bench/command.js";
+import type { BenchReport } from "../../bench/types.js";
+import type { BenchArgv } from "../../bench/argv.js";
 import { docker, etcd, etcdctl } from "../support/env.js";
 import { etcdctl as ctl, removePrivateBuild, startServer, type Proc } from "../impl/server/support.js";
 

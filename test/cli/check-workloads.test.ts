@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCheck, type CheckArgs } from "../../harness/cli/check/run.js";
+import { runCheck, type CheckArgs } from "../../cli/check/run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gauntlet-check-workloads-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCheck, type CheckArgs } from "../../harness/cli/check/run.js";
+import { runCheck, type CheckArgs } from "../../cli/check/run.js";
 
 const bin = new URL("../../bin/gauntlet.js", import.meta.url).pathname;
 const samples = new URL("../../../shared/data/histories/", import.meta.url).pathname;

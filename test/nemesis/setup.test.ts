@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildNemesis, chooseFamilies } from "../../harness/cli/nemesis-setup.js";
+import { buildNemesis, chooseFamilies } from "../../cli/nemesis-setup.js";
 import { isRoot } from "../support/env.js";
 
 const base = { intervalS: 5, provider: "local" as const, server: "reference" as const, nodes: 3 };

@@ -40,7 +40,7 @@ import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
 import { NoSpaceError, type RaftDiskStorage, type RaftPersist } from "../../storage/index.js";
 import { decodeCommand, encodeCommand, type Command } from "../commands.js";
-import { EtcdError, Errors } from "../errors.js";
+import { etcdError, Errors } from "../errors.js";
 import type { Logger } from "../log.js";
 import { Members, decodeSnapshotData, encodeSnapshotData, type MemberInfo } from "./members.js";
 import type { PeerTransport } from "./transport.js";
@@ -500,7 +500,7 @@ export class RaftLoop {
     } catch (err) {
       failed = true;
       error = err;
-      if (!w && !isEtcdError(err) && !(err instanceof EtcdError))
+      if (!w && !isEtcdError(err))
         this.o.log.warn("applying an entry failed", { index: e.index, error: err });
     }
     if (w) {
@@ -541,7 +541,7 @@ export class RaftLoop {
     const w = ctx.req !== undefined ? this.waiters.get(ctx.req) : undefined;
     if (ctx.req !== undefined) this.waiters.delete(ctx.req);
     if (typeof cs === "string") {
-      w?.reject(new EtcdError(9, `etcdserver: ${cs}`));
+      w?.reject(etcdError(9, `etcdserver: ${cs}`));
       return;
     }
     this.snapshotSoon = true;

@@ -248,7 +248,7 @@ export function assembleMember(p: MemberParts): Member {
     start: () => {
       loop.start();
       server.start();
-      campaignAlone(node, loop, env, self.raftId);
+      if (members.list().length === 1) campaignAlone(node, loop, env, self.raftId);
     },
     stop: () => {
       loop.stop();

@@ -12,7 +12,7 @@ import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
 import { ConfChangeType, type RawNode } from "../../raft/index.js";
 import type { Command } from "../commands.js";
-import { EtcdError, Errors } from "../errors.js";
+import { etcdError, Errors } from "../errors.js";
 import { memberId as deriveMemberId } from "../ids.js";
 import type { Logger } from "../log.js";
 import type { LoopEnv } from "../loop-env.js";
@@ -184,7 +184,7 @@ export class RaftReplication implements Replication {
       if (!w) return;
       this.kaWaiters.delete(msg.req);
       w.cancel();
-      if (msg.err) w.reject(new EtcdError(14, msg.err));
+      if (msg.err) w.reject(etcdError(14, msg.err));
       else w.resolve(msg.ttl);
     }
   }
@@ -209,13 +209,13 @@ export class RaftReplication implements Replication {
 
   async addMember(peerURLs: string[], isLearner: boolean): Promise<MemberInfo> {
     const urls = peerURLs.map((u) => (u.endsWith("/") ? u.slice(0, -1) : u));
-    if (urls.length === 0) throw new EtcdError(3, "etcdserver: peerURL is required");
+    if (urls.length === 0) throw etcdError(3, "etcdserver: peerURL is required");
     for (const m of this.o.members.list())
-      if (m.peerURLs.some((u) => urls.includes(u))) throw new EtcdError(9, "etcdserver: peerURL exists");
+      if (m.peerURLs.some((u) => urls.includes(u))) throw etcdError(9, "etcdserver: peerURL exists");
     // As etcd's NewMember: the time is hashed in too, so a member removed and added back with the
     // same peer URLs gets a new ID — under its old one it would replay its own removal and stop.
     const id = deriveMemberId(urls, this.o.clusterToken, Math.floor(Date.now() / 1000));
-    if (this.o.members.get(raftIdOf(id))) throw new EtcdError(9, "etcdserver: member ID already exist");
+    if (this.o.members.get(raftIdOf(id))) throw etcdError(9, "etcdserver: member ID already exist");
     const m: MemberInfo = { id, raftId: raftIdOf(id), name: "", peerURLs: urls, clientURLs: [], isLearner };
     await this.o.loop.proposeConfChange(isLearner ? ConfChangeType.AddLearner : ConfChangeType.AddNode, m);
     return m;
@@ -232,17 +232,17 @@ export class RaftReplication implements Replication {
 
   async promoteMember(id: string | number): Promise<void> {
     const m = this.find(id);
-    if (!m.isLearner) throw new EtcdError(9, "etcdserver: can only promote a learner member");
+    if (!m.isLearner) throw etcdError(9, "etcdserver: can only promote a learner member");
     // As etcd: the learner's log must be within 10 % of the leader's (checked where the leader's view is).
     const pr = this.o.loop.isLeader ? this.o.node.status().progress?.get(m.raftId) : undefined;
     if (pr && pr.match < 0.9 * this.o.node.raft.log.lastIndex())
-      throw new EtcdError(9, "etcdserver: can only promote a learner member which is in sync with leader");
+      throw etcdError(9, "etcdserver: can only promote a learner member which is in sync with leader");
     await this.o.loop.proposeConfChange(ConfChangeType.AddNode, { ...m, isLearner: false });
   }
 
   async moveLeader(targetId: string | number): Promise<void> {
     const loop = this.o.loop;
-    if (!loop.isLeader) throw new EtcdError(9, "etcdserver: not leader");
+    if (!loop.isLeader) throw etcdError(9, "etcdserver: not leader");
     const target = this.find(targetId);
     if (target.raftId === this.o.self.raftId) return;
     this.o.node.transferLeader(target.raftId);
@@ -250,7 +250,7 @@ export class RaftReplication implements Replication {
     const deadline = this.o.env.now() + 2 * this.o.electionMs + 1000;
     while (loop.lead !== target.raftId) {
       if (this.o.env.now() > deadline)
-        throw new EtcdError(14, "etcdserver: request timed out, leader transfer took too long");
+        throw etcdError(14, "etcdserver: request timed out, leader transfer took too long");
       await new Promise<void>((res) => this.o.env.after(this.o.heartbeatMs, res));
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Unit tests of check(): pairing, the semantics of ok/fail/info/pending operations and of
- * the cas encoding, the models, the registry, merging across keys, counterexamples.
+ * the cas encoding, the models (built-in by name, others by value), merging across keys, counterexamples.
  */
 import { describe, expect, it } from "vitest";
 import type { Operation } from "../../../checkers/history/types.js";
@@ -10,7 +10,6 @@ import {
   HistoryError,
   mergeValidity,
   modelNames,
-  registerModel,
 } from "../../../checkers/linearizable/index.js";
 import type { Model } from "../../../checkers/linearizable/types.js";
 
@@ -381,13 +380,13 @@ describe("merging across keys and counterexamples", () => {
   });
 });
 
-describe("models and the registry", () => {
+describe("models: built-in by name, others by value", () => {
   it("knows register, cas-register and kv, and rejects unknown names", () => {
     expect(modelNames()).toEqual(expect.arrayContaining(["register", "cas-register", "kv"]));
     expect(() => getModel("nope")).toThrow(/unknown model "nope".*cas-register/);
   });
 
-  it("a registered model is found by name; a nondeterministic one (stepAll) is searched over sets of states", () => {
+  it("a model passed by value is used; a nondeterministic one (stepAll) is searched over sets of states", () => {
     // a counter whose increment may add 1 or 2; reads see the total
     const counter: Model<number, number, number | undefined> = {
       name: "sloppy-counter",
@@ -402,7 +401,6 @@ describe("models and the registry", () => {
       describeOp: (op) => op.f,
       describeState: (s) => String(s),
     };
-    registerModel("sloppy-counter", () => counter);
     const inc: Ev[] = [
       [1, "invoke", "inc"],
       [1, "ok", "inc"],
@@ -411,9 +409,9 @@ describe("models and the registry", () => {
       [2, "invoke", "read", null],
       [2, "ok", "read", v],
     ];
-    expect(check(h(...inc, ...inc, ...read(3)), { model: "sloppy-counter" }).valid).toBe(true);
-    expect(check(h(...inc, ...inc, ...read(5)), { model: "sloppy-counter" }).valid).toBe(false);
-    const r = check(h(...inc, ...read(3)), { model: "sloppy-counter" });
+    expect(check(h(...inc, ...inc, ...read(3)), { model: counter }).valid).toBe(true);
+    expect(check(h(...inc, ...inc, ...read(5)), { model: counter }).valid).toBe(false);
+    const r = check(h(...inc, ...read(3)), { model: counter });
     expect(r.valid).toBe(false);
     expect(r.partitions[0]!.counterexample!.states[0]).toBe("one of {1, 2}");
   });

@@ -10,6 +10,7 @@
 import type { SeededRand } from "../../../raft/index.js";
 import { toGrpcError } from "../../errors.js";
 import type { Scheduler } from "./scheduler.js";
+import type { Core } from "../../services.js";
 
 export type ClientF = "read" | "write" | "cas";
 
@@ -36,7 +37,7 @@ export interface ClientCall {
   /** Resolves with the member's answer; rejects with its error; `refused`/`lost` as strings. */
   (
     member: number,
-    call: (unary: Record<string, Record<string, (r: never) => unknown>>) => unknown,
+    call: (unary: Core["unary"]) => unknown,
   ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown } | "refused" | "lost">;
 }
 
@@ -84,12 +85,12 @@ export async function runClient(
     const roll = rand.intn(10);
     const f: ClientF = roll < 4 ? "read" : roll < 7 ? "write" : "cas";
     let value: unknown = null;
-    let req: (u: Record<string, Record<string, (r: never) => unknown>>) => unknown;
-    if (f === "read") req = (u) => u.KV!.range!({ key: k } as never);
+    let req: (u: Core["unary"]) => unknown;
+    if (f === "read") req = (u) => u.KV!.range!({ key: k });
     else if (f === "write") {
       const v = nextValue();
       value = v;
-      req = (u) => u.KV!.put!({ key: k, value: te.encode(String(v)) } as never);
+      req = (u) => u.KV!.put!({ key: k, value: te.encode(String(v)) });
     } else {
       const to = nextValue();
       const from = seen.get(key) ?? 1 + rand.intn(Math.max(1, to - 1));
@@ -99,7 +100,7 @@ export async function runClient(
           compare: [{ result: 0, target: 3, key: k, value: te.encode(String(from)) }],
           success: [{ requestPut: { key: k, value: te.encode(String(to)) } }],
           failure: [{ requestRange: { key: k } }],
-        } as never);
+        });
     }
     record({ time: sched.now, process: p, member, kind: "invoke", f, key, value });
     const r = await call(member, req);

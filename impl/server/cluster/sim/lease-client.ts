@@ -48,18 +48,18 @@ export async function runLeaseClient(
       return ms[rand.intn(ms.length)]!;
     };
     const grantAt = sched.now;
-    const g = await call(pick(), (u) => u.Lease!.leaseGrant!({ ID: 0, TTL: o.ttlS } as never));
+    const g = await call(pick(), (u) => u.Lease!.leaseGrant!({ ID: 0, TTL: o.ttlS }));
     if (g === "refused" || g === "lost" || !g.ok) continue;
     stats.granted++;
     const id = Number((g.value as { ID: number }).ID);
     const key = te.encode(`lease/${n}`);
-    const p = await call(pick(), (u) => u.KV!.put!({ key, value: te.encode(String(n)), lease: id } as never));
+    const p = await call(pick(), (u) => u.KV!.put!({ key, value: te.encode(String(n)), lease: id }));
     if (p === "refused" || p === "lost" || !p.ok) continue;
     stats.attached++;
     for (;;) {
       await sched.sleep(o.pollMs);
       if (sched.now >= o.pollUntil) break;
-      const r = await call(pick(), (u) => u.KV!.range!({ key } as never));
+      const r = await call(pick(), (u) => u.KV!.range!({ key }));
       if (r === "refused" || r === "lost" || !r.ok) continue;
       if (((r.value as { kvs?: unknown[] }).kvs ?? []).length > 0) continue;
       stats.expired++;

@@ -17,7 +17,6 @@ import type { MvccStore } from "../../../mvcc/index.js";
 import { ConfChangeType, Role, SeededRand } from "../../../raft/index.js";
 import { TraceHash, fnv32 } from "../../../sim/trace-hash.js";
 import { randomSchedule, type FaultEvent as RaftFaultEvent } from "../../../sim/schedule.js";
-import { EtcdError } from "../../errors.js";
 import { AlarmAction, AlarmType } from "../../pb.js";
 import { parseFlags, type ServerConfig } from "../../flags.js";
 import { clusterId as deriveClusterId, memberId as deriveMemberId } from "../../ids.js";
@@ -344,7 +343,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
           action: AlarmAction.DEACTIVATE,
           memberID: "0",
           alarm: AlarmType.NOSPACE,
-        } as never),
+        }),
       ).catch(() => {});
   };
   const nodeOfRaft = (raftId: number): number | undefined => net.nodeOf.get(raftId);
@@ -497,12 +496,6 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   const call: ClientCall = (member, fn) => {
     const inc = live.get(member);
     if (!inc) return Promise.resolve("refused");
-    // As start.ts: a learner serves no KV request but serializable ranges.
-    if (inc.node.raft.prs.learners.includes(infos[member - 1]!.raftId))
-      return Promise.resolve({
-        ok: false,
-        error: new EtcdError(14, "etcdserver: rpc not supported for learner"),
-      });
     return new Promise((resolve) => {
       let done = false;
       const settle = (r: Parameters<typeof resolve>[0]): void => {
@@ -516,7 +509,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
       inflight.get(member)!.add(settleLost);
       sched.at(clientTimeout, settleLost);
       try {
-        Promise.resolve(fn(inc.server.unary as never)).then(
+        Promise.resolve(fn(inc.server.unary)).then(
           (value) => {
             if (live.get(member) === inc) settle({ ok: true, value });
           },
