@@ -13,7 +13,8 @@
  *   candidate sends to a member behind it is stepped; never a proposal, a read request or a
  *   leader transfer.
  * - Frame sizes: a frame's length header is checked before its body is buffered (frames.ts),
- *   against `peerFrameLimits` — a snapshot may be large, but only a member may send one.
+ *   against `peerFrameLimits` — a snapshot may be large: one at a time per member, and one
+ *   for all the senders outside the member table.
  *
  * This guards against mistakes and garbage (another cluster's member, a stale removed member,
  * a fuzzer), not against a deliberate attacker who knows the cluster ID: like etcd without
@@ -110,7 +111,7 @@ export function refuseMessage(
 export interface PeerFrameLimits {
   /** Any frame but a snapshot: a Raft message, a side message, a hello, a cluster query. */
   message: number;
-  /** A MsgSnap frame, from a member only (the whole store travels in it). */
+  /** A MsgSnap frame (the whole store travels in it). */
   snapshot: number;
   /** A hello, a cluster query or a side message (small JSON). */
   control: number;

@@ -36,6 +36,8 @@ import {
 } from "./peer-gate.js";
 
 const MAX_QUEUE = 4096;
+/** The snapshot slot shared by the senders outside the member table. */
+const OUTSIDERS = -1;
 /** How long an inbound connection may stay silent before its hello or cluster query. */
 const HELLO_TIMEOUT_MS = 10_000;
 /** Senders outside the member table that may become peers through their hello. */
@@ -192,7 +194,7 @@ export class PeerTransport {
   private readonly warned = new Map<string, number>();
   /** Ids outside the member table that a hello made peers of (bounded by MAX_LEARNED). */
   private readonly learned = new Set<number>();
-  /** Per member id, the connection a large (snapshot) frame from it is being received on. */
+  /** Per member id (OUTSIDERS: any other id), the connection a large (snapshot) frame is arriving on. */
   private readonly snapshots = new Map<number, net.Socket>();
 
   constructor(private readonly h: TransportHandlers) {}
@@ -224,6 +226,12 @@ export class PeerTransport {
     let hello: Hello | undefined;
     let querying = false;
     let dropped = false;
+    let snapshotSlot: number | undefined;
+    const releaseSnapshotSlot = (): void => {
+      if (snapshotSlot !== undefined && this.snapshots.get(snapshotSlot) === sock)
+        this.snapshots.delete(snapshotSlot);
+      snapshotSlot = undefined;
+    };
     const who = (): Record<string, unknown> => ({
       remote: `${sock.remoteAddress ?? "?"}:${sock.remotePort ?? "?"}`,
       ...(hello ? { peer: hello.id.toString(16), raftId: hello.id } : {}),
@@ -243,17 +251,21 @@ export class PeerTransport {
         if (kind === 0) {
           if (len <= limits.message) return undefined;
           if (type !== MessageType.Snap) return `message of ${len} bytes (limit ${limits.message})`;
-          if (h.standing(hello.id) !== "member")
-            return `snapshot of ${len} bytes from a raft id not in this member's table`;
           if (len > limits.snapshot) return `snapshot of ${len} bytes (limit ${limits.snapshot})`;
-          // One large frame per member id at a time: a newer one replaces an older one still
-          // arriving (a member that reconnected gave up on the old one; Raft retries it).
-          const older = this.snapshots.get(hello.id);
+          // One large frame at a time per member id, and one for all the ids outside the member
+          // table (a leader added while this member was down: it may have to send a snapshot);
+          // a newer one replaces an older one still arriving (Raft retries a lost snapshot).
+          const member = h.standing(hello.id) === "member";
+          if (!member && !this.learned.has(hello.id))
+            return `snapshot of ${len} bytes from a raft id not in this member's table`;
+          const slot = member ? hello.id : OUTSIDERS;
+          const older = this.snapshots.get(slot);
           if (older && older !== sock) {
-            this.warnLimited("peer snapshot replaced by a newer one from the same raft id", who());
+            this.warnLimited("peer snapshot replaced by a newer one", who());
             older.destroy();
           }
-          this.snapshots.set(hello.id, sock);
+          this.snapshots.set(slot, sock);
+          snapshotSlot = slot;
           return undefined;
         }
         if (kind === 1) return len > limits.control ? `side message of ${len} bytes` : undefined;
@@ -262,7 +274,7 @@ export class PeerTransport {
       refuse: (reason, len, kind) => refuse(reason, { len, kind }),
       frame: (kind, body) => {
         clearTimeout(helloTimer);
-        if (hello && this.snapshots.get(hello.id) === sock) this.snapshots.delete(hello.id);
+        releaseSnapshotSlot();
         // One question per connection (join.ts asks once): answers to a peer that never reads
         // would pile up in the socket's buffer.
         if (querying) return refuse(`frame kind ${kind} after the cluster query`);
@@ -315,7 +327,7 @@ export class PeerTransport {
     sock.on("close", () => {
       this.inbound.delete(sock);
       clearTimeout(helloTimer);
-      if (hello && this.snapshots.get(hello.id) === sock) this.snapshots.delete(hello.id);
+      releaseSnapshotSlot();
     });
   }
 
