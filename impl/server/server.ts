@@ -23,6 +23,7 @@ import { realLoopEnv } from "./loop-env.js";
 import { Metrics } from "./metrics.js";
 import { addServices } from "./services.js";
 import { PeerTransport } from "./cluster/transport.js";
+import { peerFrameLimits, standingOf } from "./cluster/peer-gate.js";
 import { assembleMember, type Member, type MemberIdentity, type PeerReceiver } from "./member/assemble.js";
 import { identityMetadata, initialIdentity, joinedIdentity, restartedIdentity } from "./member/identity.js";
 
@@ -150,8 +151,18 @@ async function listenPeers(
     onHello: (id, url) => receiver()?.onHello(id, url),
     // A joining member's question (join.ts): the replicated member table, once there is one.
     clusterInfo: () => ({ clusterId: hexId(identity.clusterId), members: member()?.members.toJSON() ?? [] }),
-    self: { id: self.raftId, url: self.peerURLs[0] ?? config.initialAdvertisePeerUrls[0] ?? "" },
+    self: {
+      id: self.raftId,
+      url: self.peerURLs[0] ?? config.initialAdvertisePeerUrls[0] ?? "",
+      cluster: hexId(identity.clusterId),
+    },
+    standing: (id) => {
+      const m = member();
+      return m ? standingOf(m.members, m.loop.removedIds, id) : "unknown";
+    },
+    limits: peerFrameLimits(config),
     log: (msg, fields) => log.debug(msg, fields),
+    warn: (msg, fields) => log.warn(msg, fields),
   });
   const url = config.listenPeerUrls[0]!;
   const hp = hostPort(url);

@@ -1,6 +1,8 @@
 /**
  * A compact binary encoding of impl/raft's Message for the peer transport (no JSON): fixed
- * fields as float64 (ids and indexes are safe integers), byte strings length-prefixed.
+ * fields as float64 (ids and indexes are safe integers), byte strings length-prefixed. The
+ * decoder validates everything a peer could get wrong (see decodeMessage): nothing it returns
+ * can make the Raft core or the storage under it fail on a number.
  *
  *   [type u8][flags u8: 1 reject, 2 has context, 4 has snapshot]
  *   [to][from][term][logTerm][index][commit][rejectHint]          7 × f64
@@ -8,8 +10,8 @@
  *   [entry count u32] { [term f64][index f64][type u8][len u32][data] }*
  *   [snapshot: index f64, term f64, voters u32 + f64*, learners u32 + f64*, len u32, data]?  if flag 4
  */
-import type { Entry, EntryType, Message, MessageType, Snapshot } from "../../raft/index.js";
-import { noEntries } from "../../raft/index.js";
+import type { Entry, Message, Snapshot } from "../../raft/index.js";
+import { EntryType, MessageType, noEntries } from "../../raft/index.js";
 
 export function encodedSize(m: Message): number {
   let n = 2 + 7 * 8 + 4;
@@ -72,90 +74,153 @@ export function encodeMessage(m: Message): Buffer {
   return buf;
 }
 
-/** Decodes one message; throws on a malformed buffer. Byte fields are copies (safe to keep). */
+/** A peer sent bytes that are not a valid Raft message: the frame is refused, never stepped. */
+export class PeerDecodeError extends Error {
+  constructor(message: string) {
+    super(`codec: ${message}`);
+    this.name = "PeerDecodeError";
+  }
+}
+
+/** Message types that cross the network (the local ones — Hup, Beat, … — never do). */
+const NETWORK_TYPES: ReadonlySet<number> = new Set([
+  MessageType.Prop,
+  MessageType.App,
+  MessageType.AppResp,
+  MessageType.Vote,
+  MessageType.VoteResp,
+  MessageType.Snap,
+  MessageType.Heartbeat,
+  MessageType.HeartbeatResp,
+  MessageType.TransferLeader,
+  MessageType.TimeoutNow,
+  MessageType.ReadIndex,
+  MessageType.ReadIndexResp,
+  MessageType.PreVote,
+  MessageType.PreVoteResp,
+]);
+const ENTRY_TYPES: ReadonlySet<number> = new Set([EntryType.Normal, EntryType.ConfChange, EntryType.Empty]);
+const KNOWN_FLAGS = 1 | 2 | 4;
+/** Bytes of one entry's fixed part: term, index, type, data length. */
+const ENTRY_HEAD = 21;
+
+/**
+ * Decodes one message, refusing (PeerDecodeError) anything the Raft core could not have sent:
+ * an unknown or local message type, unknown flags, a number that is not an unsigned safe
+ * integer (NaN, ±Infinity, fractions, negatives, ≥ 2^53), a zero node id, a count the buffer
+ * cannot hold, trailing bytes, and a MsgApp whose entries do not follow `index` one by one with
+ * terms that never decrease nor pass the message's term. Byte fields are copies (safe to keep).
+ */
 export function decodeMessage(buf: Buffer): Message {
   let off = 0;
-  const need = (n: number): void => {
+  const need = (n: number, what: string): void => {
     if (off + n > buf.length)
-      throw new Error(`codec: message truncated at byte ${off} (${buf.length} bytes)`);
+      throw new PeerDecodeError(`message truncated at byte ${off} (${buf.length} bytes): ${what}`);
   };
-  need(2 + 56 + 4);
-  const type = buf[off++]! as MessageType;
-  if (type > 18) throw new Error(`codec: unknown message type ${type}`);
-  const flags = buf[off++]!;
-  const f: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    f.push(buf.readDoubleLE(off));
+  const num = (what: string): number => {
+    need(8, what);
+    const v = buf.readDoubleLE(off);
     off += 8;
-  }
-  let context: Uint8Array | undefined;
-  if (flags & 2) {
-    need(4);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new PeerDecodeError(`${what} is not an unsigned safe integer: ${v}`);
+    return v;
+  };
+  const nodeId = (what: string): number => {
+    const v = num(what);
+    if (v === 0) throw new PeerDecodeError(`${what} is 0 (no node)`);
+    return v;
+  };
+  const count = (what: string, unit: number): number => {
+    need(4, what);
     const n = buf.readUInt32LE(off);
     off += 4;
-    need(n);
-    context = new Uint8Array(buf.subarray(off, off + n));
+    if (n * unit > buf.length - off)
+      throw new PeerDecodeError(`${what} ${n} does not fit the ${buf.length - off} bytes left`);
+    return n;
+  };
+  const bytes = (what: string): Uint8Array => {
+    const n = count(what, 1);
+    const b = new Uint8Array(buf.subarray(off, off + n));
     off += n;
-  }
-  need(4);
-  const count = buf.readUInt32LE(off);
-  off += 4;
+    return b;
+  };
+
+  need(2, "header");
+  const type = buf[off++]!;
+  if (!NETWORK_TYPES.has(type)) throw new PeerDecodeError(`unknown message type ${type}`);
+  const flags = buf[off++]!;
+  if (flags & ~KNOWN_FLAGS) throw new PeerDecodeError(`unknown flags 0x${flags.toString(16)}`);
+  const to = nodeId("to");
+  const from = nodeId("from");
+  const term = num("term");
+  const logTerm = num("logTerm");
+  const index = num("index");
+  const commit = num("commit");
+  const rejectHint = num("rejectHint");
+  const context = flags & 2 ? bytes("context length") : undefined;
+  const n = count("entry count", ENTRY_HEAD);
   let entries: Entry[] | readonly Entry[] = noEntries;
-  if (count > 0) {
+  if (n > 0) {
     const list: Entry[] = [];
-    for (let i = 0; i < count; i++) {
-      need(21);
-      const term = buf.readDoubleLE(off);
-      const index = buf.readDoubleLE(off + 8);
-      const et = buf[off + 16]! as EntryType;
-      const n = buf.readUInt32LE(off + 17);
-      off += 21;
-      need(n);
-      list.push({ term, index, type: et, data: new Uint8Array(buf.subarray(off, off + n)) });
-      off += n;
+    for (let i = 0; i < n; i++) {
+      const et = num(`entry ${i} term`);
+      const ei = num(`entry ${i} index`);
+      need(1, `entry ${i} type`);
+      const t = buf[off++]!;
+      if (!ENTRY_TYPES.has(t)) throw new PeerDecodeError(`entry ${i} has unknown type ${t}`);
+      list.push({ term: et, index: ei, type: t as EntryType, data: bytes(`entry ${i} length`) });
     }
     entries = list;
   }
   let snapshot: Snapshot | undefined;
   if (flags & 4) {
-    need(16);
-    const index = buf.readDoubleLE(off);
-    const term = buf.readDoubleLE(off + 8);
-    off += 16;
-    const lists: number[][] = [];
-    for (let k = 0; k < 2; k++) {
-      need(4);
-      const n = buf.readUInt32LE(off);
-      off += 4;
-      need(8 * n);
-      const ids: number[] = [];
-      for (let i = 0; i < n; i++) {
-        ids.push(buf.readDoubleLE(off));
-        off += 8;
-      }
-      lists.push(ids);
-    }
-    need(4);
-    const n = buf.readUInt32LE(off);
-    off += 4;
-    need(n);
-    const data = new Uint8Array(buf.subarray(off, off + n));
-    off += n;
-    snapshot = { metadata: { index, term, confState: { voters: lists[0]!, learners: lists[1]! } }, data };
+    const sIndex = num("snapshot index");
+    const sTerm = num("snapshot term");
+    const ids = (what: string): number[] => {
+      const k = count(what, 8);
+      const out: number[] = [];
+      for (let i = 0; i < k; i++) out.push(nodeId(`${what} ${i}`));
+      return out;
+    };
+    const voters = ids("voters");
+    const learners = ids("learners");
+    const data = bytes("snapshot length");
+    snapshot = { metadata: { index: sIndex, term: sTerm, confState: { voters, learners } }, data };
   }
-  if (off !== buf.length) throw new Error(`codec: ${buf.length - off} trailing bytes`);
-  return {
-    type,
-    to: f[0]!,
-    from: f[1]!,
-    term: f[2]!,
-    logTerm: f[3]!,
-    index: f[4]!,
-    commit: f[5]!,
+  if (off !== buf.length) throw new PeerDecodeError(`${buf.length - off} trailing bytes`);
+  const m: Message = {
+    type: type as MessageType,
+    to,
+    from,
+    term,
+    logTerm,
+    index,
+    commit,
     reject: (flags & 1) !== 0,
-    rejectHint: f[6]!,
+    rejectHint,
     context,
     snapshot,
     entries,
   };
+  checkShape(m);
+  return m;
+}
+
+/** What holds of every message the core sends, beyond each number being valid. */
+function checkShape(m: Message): void {
+  if ((m.snapshot !== undefined) !== (m.type === MessageType.Snap))
+    throw new PeerDecodeError(
+      m.snapshot ? "a snapshot on a message that is not MsgSnap" : "MsgSnap without a snapshot",
+    );
+  if (m.type !== MessageType.App) return;
+  if (m.logTerm > m.term) throw new PeerDecodeError(`MsgApp logTerm ${m.logTerm} above its term ${m.term}`);
+  let prev = m.logTerm;
+  for (let i = 0; i < m.entries.length; i++) {
+    const e = m.entries[i]!;
+    if (e.index !== m.index + 1 + i)
+      throw new PeerDecodeError(`MsgApp entry ${i} has index ${e.index}, expected ${m.index + 1 + i}`);
+    if (e.term < prev || e.term > m.term)
+      throw new PeerDecodeError(`MsgApp entry ${i} has term ${e.term} outside [${prev}, ${m.term}]`);
+    prev = e.term;
+  }
 }

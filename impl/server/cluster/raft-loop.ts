@@ -26,7 +26,15 @@
  * reads: one ReadIndex per batch of reads, served once applied ≥ the read index.
  */
 import type { ConfState, Entry, Message, ReadState, RawNode, Snapshot, SoftState } from "../../raft/index.js";
-import { ConfChangeType, EntryType, Role, decodeConfChange, isEmptySnapshot } from "../../raft/index.js";
+import {
+  ConfChangeType,
+  EntryType,
+  MessageType,
+  Role,
+  decodeConfChange,
+  isEmptySnapshot,
+  noEntries,
+} from "../../raft/index.js";
 import type { ConfChange } from "../../raft/index.js";
 import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
@@ -123,6 +131,8 @@ export class RaftLoop {
   lead = 0;
   role: Role = Role.Follower;
   removed = false;
+  /** Raft ids whose removal this member applied (since it started): the peer port refuses them. */
+  readonly removedIds = new Set<number>();
   /**
    * True while a Ready waits for disk space (saveRetrying): `role` and `lead` are then stale —
    * the core may have been deposed — so leader-only answers (lease keep-alives) must not be given.
@@ -175,10 +185,14 @@ export class RaftLoop {
 
   // ---------------------------------------------------------------- input
 
+  /** Steps a peer's message; throws when the core refuses it (the transport drops that peer). */
   step(m: Message): void {
     if (this.halted) return;
-    this.o.node.step(m);
-    this.schedule();
+    try {
+      this.o.node.step(m);
+    } finally {
+      this.schedule();
+    }
   }
 
   reportUnreachable(id: number): void {
@@ -545,6 +559,10 @@ export class RaftLoop {
 
   private applyConfChange(e: Entry): void {
     const cc = decodeConfChange(e.data);
+    const removedMatch =
+      cc.type === ConfChangeType.RemoveNode && this.isLeader
+        ? this.o.node.status().progress?.get(cc.nodeId)?.match
+        : undefined;
     const cs = this.o.node.applyConfChange(cc);
     let ctx: { req?: number; member?: Parameters<typeof Members.memberFromJson>[0] } = {};
     if (cc.context && cc.context.byteLength > 0) {
@@ -564,10 +582,16 @@ export class RaftLoop {
     if (cc.type === ConfChangeType.RemoveNode) {
       this.o.members.remove(cc.nodeId);
       if (cc.nodeId !== this.o.self.raftId) {
-        // The removed member may never see this entry committed: tell it, then hang up.
-        this.o.transport.sendSide(cc.nodeId, this.o.self.raftId, { t: "removed" });
+        this.removedIds.add(cc.nodeId);
+        // The removed member may never learn that this entry committed (no leader sends to it
+        // any more): the leader sends it the log up to the entry, with the entry committed, so
+        // that it applies its own removal — which alone stops it — then hangs up.
+        // Sent again a few times over 4 s: it may be cut off for a while.
         const id = cc.nodeId;
-        this.env.after(1000, () => {
+        const last = removedMatch !== undefined ? this.finalAppend(id, removedMatch, e.index) : undefined;
+        if (last)
+          for (const ms of [0, 500, 1500, 3500]) this.env.after(ms, () => this.o.transport.send([last]));
+        this.env.after(last ? 4000 : 1000, () => {
           if (!this.o.members.get(id)) this.o.transport.removePeer(id);
         });
       }
@@ -586,6 +610,32 @@ export class RaftLoop {
         this.o.transport.addPeer(m.raftId, m.peerURLs[0]);
     }
     w?.resolve(this.o.members.list());
+  }
+
+  /**
+   * On the leader, for a member it just removed that had matched up to `match`: a MsgApp of this
+   * term with the entries after `match` up to the removal at `index`, committing it (undefined
+   * when those entries are compacted: the member would need a snapshot, and stays behind).
+   */
+  private finalAppend(to: number, match: number, index: number): Message | undefined {
+    const log = this.o.node.raft.log;
+    const logTerm = log.term(match);
+    const entries = match < index ? log.slice(match + 1, index + 1, 1 << 20) : noEntries;
+    if (logTerm === undefined || entries === undefined) return undefined;
+    return {
+      type: MessageType.App,
+      to,
+      from: this.o.self.raftId,
+      term: this.o.node.raft.term,
+      logTerm,
+      index: match,
+      entries,
+      commit: index,
+      reject: false,
+      rejectHint: 0,
+      context: undefined,
+      snapshot: undefined,
+    };
   }
 
   /**

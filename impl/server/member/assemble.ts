@@ -50,7 +50,7 @@ export interface PeerReceiver {
   step(m: Message): void;
   reportUnreachable(id: number): void;
   reportSnapshot(id: number, ok: boolean): void;
-  /** A side message (lease keep-alive forwarding, removal notice). */
+  /** A side message (lease keep-alive forwarding). */
   onSide(from: number, body: unknown): void;
   /** A peer said who it is on connecting: a member added while this one was down is learnt here. */
   onHello(id: number, url: string): void;
@@ -70,7 +70,7 @@ export interface MemberParts {
   raftSeed: number;
   /** A fresh member of a new cluster: bootstrap the initial configuration. */
   bootstrap: boolean;
-  /** This member was removed from the cluster (its own removal applied, or a member said so). */
+  /** This member was removed from the cluster (it applied its own removal). */
   onRemoved: () => void;
   /** The Raft loop failed (a storage error other than a full disk): the member cannot go on. */
   onFatal: (err: unknown) => void;
@@ -188,7 +188,6 @@ export function assembleMember(p: MemberParts): Member {
     clusterToken: config.initialClusterToken,
     electionMs: config.electionTimeout,
     heartbeatMs: config.heartbeatInterval,
-    onRemoved: p.onRemoved,
   });
   server = new EtcdServer({
     config,

@@ -5,8 +5,8 @@
  * leads, and forwards lease keep-alives and membership changes through this.
  *
  * Lease keep-alives and TTL queries are answered by the leader (only its clock expires
- * leases): a follower forwards them as side messages (`ka` → `kar`). A member that applies its
- * own removal — or is told by a member of its cluster that it did — stops (`onRemoved`).
+ * leases): a follower forwards them as side messages (`ka` → `kar`). A member stops only when
+ * it applies its own removal (RaftLoop), never on a peer's word.
  */
 import type { MvccStore } from "../../mvcc/index.js";
 import { isEtcdError } from "../../mvcc/index.js";
@@ -57,8 +57,7 @@ export interface Replication {
 
 type SideMsg =
   | { t: "ka"; req: number; id: number; query?: boolean }
-  | { t: "kar"; req: number; ttl: number; err?: string }
-  | { t: "removed" };
+  | { t: "kar"; req: number; ttl: number; err?: string };
 
 export interface RaftReplicationOptions {
   node: RawNode;
@@ -73,8 +72,6 @@ export interface RaftReplicationOptions {
   clusterToken: string;
   electionMs: number;
   heartbeatMs: number;
-  /** This member was removed from the cluster. */
-  onRemoved: () => void;
 }
 
 export class RaftReplication implements Replication {
@@ -165,17 +162,8 @@ export class RaftReplication implements Replication {
   /** A side message from a peer (transport kind 1). */
   onSide(from: number, body: unknown): void {
     const msg = body as SideMsg;
-    const loop = this.o.loop;
-    if (msg.t === "removed") {
-      // A member of the cluster says this member was removed (it applied the removal).
-      if (this.o.members.get(from) && !loop.removed) {
-        loop.removed = true;
-        this.o.log.warn("this member was removed from the cluster: stopping", {
-          by: this.o.members.get(from)!.name,
-        });
-        this.o.onRemoved();
-      }
-    } else if (msg.t === "ka") {
+    // No "removed" notice is acted on: a member stops only when it applies its own removal.
+    if (msg.t === "ka") {
       let ttl = 0;
       let err: string | undefined;
       // A leader stalled on a full disk may have been deposed already: it does not renew leases.
