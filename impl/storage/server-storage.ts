@@ -25,6 +25,7 @@ import { silentLogger } from "./types.js";
 import type { Snapshot, StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
 import { lockMemberDir } from "./lock.js";
+import { checkDataDir } from "./datadir.js";
 
 export interface ServerStorageOptions {
   /** etcd's `--data-dir`; the WAL goes to `<dataDir>/member/wal`, snapshots to `<dataDir>/member/snap`. */
@@ -100,6 +101,7 @@ export class ServerStorage {
         `ServerStorage.open: snapshotCount must be a positive integer, got ${snapshotCount}`,
       );
     const logger = options.logger ?? silentLogger;
+    await checkDataDir(options.dataDir);
     const unlock = await lockMemberDir(join(options.dataDir, "member"), logger);
     try {
       const opened = await ServerStorage.openLocked(options, snapshotCount, logger);

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench:restart [-- --cycles N] [--only lock|torn] [--dir DIR]`: restarts of the
+ * reference server (a Raft member, GAUNTLET_RAFT=1) right after `kill -9`, on one data dir.
+ *
+ * 1. lock: start, put a key, kill -9, start again at once (without waiting for the old process
+ *    to be reaped): the restart must not be refused for the lock the dead process left, and the
+ *    key must be there. N cycles, chained.
+ * 2. torn: 8 writers put 512 KiB values; kill -9 after a random 20-300 ms, while writes are in
+ *    flight; start again at once: it must start (cutting a torn tail if the kill landed inside a
+ *    write) and hold every acknowledged put with its value. N cycles; the data dir is replaced
+ *    every 10 cycles to bound its size.
+ *
+ * Prints, per part, the cycles that restarted and kept every acknowledged write, the restarts
+ * refused, the torn tails cut, and the time from the kill to the restarted server answering.
+ * Exits 1 if any cycle failed. Every cycle is bounded (20 s start deadline, 2 s request deadline).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "../../../harness/client/index.js";
+
+const serverMain = fileURLToPath(new URL("../../server/main.js", import.meta.url));
+
+interface Args {
+  cycles: number;
+  only: "lock" | "torn" | undefined;
+  dir: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { cycles: 100, only: undefined, dir: tmpdir() };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[++i];
+    if (a === "--cycles" && Number.isInteger(Number(v)) && Number(v) > 0) out.cycles = Number(v);
+    else if (a === "--only" && (v === "lock" || v === "torn")) out.only = v;
+    else if (a === "--dir" && v) out.dir = v;
+    else throw new Error(`bench:restart: bad argument ${a} ${v ?? ""} (see the header of restart-bench.ts)`);
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+interface Server {
+  proc: ChildProcess;
+  logs(): string;
+}
+
+/** Spawns a member on `dataDir`; with the same ports each time, so a restart replaces it. */
+function spawnServer(dataDir: string, clientPort: number, peerPort: number): Server {
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const proc = spawn(
+    process.execPath,
+    [
+      serverMain,
+      ...["--name", "n1", "--data-dir", dataDir, "--listen-client-urls", client],
+      ...["--advertise-client-urls", client, "--listen-peer-urls", peer],
+      ...["--initial-advertise-peer-urls", peer, "--initial-cluster", `n1=${peer}`],
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GAUNTLET_RAFT: "1" } },
+  );
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { proc, logs: () => out };
+}
+
+/** Waits until `endpoint` answers a get; throws with the logs if the server exits or 20 s pass. */
+async function waitReady(s: Server, endpoint: string): Promise<void> {
+  const c = createClient({ endpoint, timeoutMs: 1000 });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (s.proc.exitCode !== null) throw new Error(`server exited (${s.proc.exitCode}):\n${s.logs()}`);
+      try {
+        await c.get("probe");
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`server did not answer within 20 s:\n${s.logs()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  } finally {
+    c.close();
+  }
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  return p.exitCode !== null || p.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => p.once("exit", () => r()));
+}
+
+interface Result {
+  part: string;
+  cycles: number;
+  ok: number;
+  refused: number;
+  lostWrites: number;
+  tornTailsCut: number;
+  p50RestartMs: number;
+  maxRestartMs: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!) : 0;
+}
+
+async function runPart(part: "lock" | "torn", args: Args): Promise<Result> {
+  const root = mkdtempSync(join(args.dir, `gauntlet-restart-${part}-`));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `127.0.0.1:${clientPort}`;
+  let dataDir = join(root, "data-0");
+  let server = spawnServer(dataDir, clientPort, peerPort);
+  const res: Result = {
+    part,
+    cycles: args.cycles,
+    ok: 0,
+    refused: 0,
+    lostWrites: 0,
+    tornTailsCut: 0,
+    p50RestartMs: 0,
+    maxRestartMs: 0,
+  };
+  const times: number[] = [];
+  try {
+    await waitReady(server, endpoint);
+    for (let cycle = 0; cycle < args.cycles; cycle++) {
+      if (part === "torn" && cycle > 0 && cycle % 10 === 0) {
+        server.proc.kill("SIGKILL");
+        await exited(server.proc);
+        rmSync(dataDir, { recursive: true, force: true });
+        dataDir = join(root, `data-${cycle}`);
+        server = spawnServer(dataDir, clientPort, peerPort);
+        await waitReady(server, endpoint);
+      }
+      const acked = new Map<string, string>();
+      const c = createClient({ endpoint, timeoutMs: 2000 });
+      if (part === "lock") {
+        const key = `lock-${cycle}`;
+        await c.put(key, String(cycle));
+        acked.set(key, String(cycle));
+        server.proc.kill("SIGKILL");
+      } else {
+        let stop = false;
+        const writer = async (w: number): Promise<void> => {
+          for (let i = 0; !stop && i < 1000; i++) {
+            const key = `torn-${cycle}-${w}-${i}`;
+            const value = `${key}:`.padEnd(512 * 1024, String.fromCharCode(97 + ((w + i) % 26)));
+            try {
+              await c.put(key, value);
+              acked.set(key, value);
+            } catch {
+              return;
+            }
+          }
+        };
+        const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 280));
+        server.proc.kill("SIGKILL");
+        stop = true;
+        await Promise.all(writers);
+      }
+      c.close();
+      const killedAt = performance.now();
+      const old = server;
+      server = spawnServer(dataDir, clientPort, peerPort);
+      try {
+        await waitReady(server, endpoint);
+      } catch (err) {
+        if (/in use by process/.test(server.logs())) res.refused++;
+        process.stderr.write(`cycle ${cycle}: restart failed: ${(err as Error).message.slice(0, 2000)}\n`);
+        await exited(old.proc);
+        server = spawnServer(dataDir, clientPort, peerPort);
+        await waitReady(server, endpoint);
+        continue;
+      }
+      times.push(performance.now() - killedAt);
+      await exited(old.proc);
+      if (/cut off a torn tail/.test(server.logs())) res.tornTailsCut++;
+      const check = createClient({ endpoint, timeoutMs: 10_000 });
+      let lost = 0;
+      try {
+        for (const [key, value] of acked) {
+          const got = await check.get(key);
+          if (got.kvs[0]?.value !== value) lost++;
+        }
+      } finally {
+        check.close();
+      }
+      res.lostWrites += lost;
+      if (lost === 0) res.ok++;
+      else process.stderr.write(`cycle ${cycle}: ${lost} of ${acked.size} acknowledged writes lost\n`);
+    }
+  } finally {
+    server.proc.kill("SIGKILL");
+    await exited(server.proc);
+    rmSync(root, { recursive: true, force: true });
+  }
+  times.sort((a, b) => a - b);
+  res.p50RestartMs = pct(times, 0.5);
+  res.maxRestartMs = pct(times, 1);
+  return res;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
+  console.log(
+    `bench:restart  cycles=${args.cycles}  node ${process.version}  load average before: ${load()}`,
+  );
+  const parts = args.only ? [args.only] : (["lock", "torn"] as const);
+  const results: Result[] = [];
+  for (const part of parts) results.push(await runPart(part, args));
+  console.table(results);
+  console.log(`load average after: ${load()}`);
+  console.log(`command: npm run bench:restart -- ${process.argv.slice(2).join(" ")}`);
+  if (results.some((r) => r.ok !== r.cycles)) process.exitCode = 1;
+}
+
+await main();
