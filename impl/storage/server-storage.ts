@@ -46,6 +46,8 @@ export interface ServerStorageOptions {
   io?: "async" | "sync";
   /** Called after each WAL fsync with its duration in ms and the records it covered (for /metrics). */
   onSync?: (ms: number, records: number) => void;
+  /** Cut the WAL at damage to acknowledged records instead of refusing to open (WalOptions.repair). */
+  repair?: boolean;
 }
 
 /** What was on disk at open: restore `snapshot`, then apply `entries` in order. */
@@ -135,6 +137,7 @@ export class ServerStorage {
       io: options.io,
       logger,
       onSync: options.onSync,
+      repair: options.repair,
     });
     const snapIndex = snapshot?.index ?? 0;
     const walStart =

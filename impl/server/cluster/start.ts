@@ -96,6 +96,7 @@ export async function startClusterServer(config: ServerConfig, log: Logger): Pro
     catchUpEntries: Math.min(5000, snapshotCount),
     onSync: (ms) => metrics.fsync.observe(ms / 1000),
     io: process.env.GAUNTLET_WAL_IO === "async" ? "async" : "sync",
+    repair: config.forceTruncateWal,
   });
   if (!recovered.fresh) {
     // A restart: the IDs this member was created with (a joined member's came from the cluster)
