@@ -6,6 +6,7 @@
  *     member/wal/                *.wal with this server's format header (wal-format.ts),
  *                                synced, *.wal.tmp, *.damaged
  *     member/snap/               *.snap starting "GSNP", *.snap.tmp, *.snap.broken
+ *     gauntlet-ballast           the file Gauntlet's disk fault fills a tmpfs data dir with
  *
  * Anything else — etcd's `member/snap/db`, an etcd WAL segment (same names, another format), a
  * WAL of an earlier version of this server, any unknown file — is a `ForeignDataDirError`
@@ -22,6 +23,9 @@ import { identifySegment, segmentRefusal } from "./wal-format.js";
 
 /** Enough of a segment to see its header, or the metadata record of a headerless one. */
 const HEAD_BYTES = 64 * 1024;
+
+/** What Gauntlet's disk fault writes into a member's data dir (a tmpfs) to fill it. */
+export const BALLAST_FILE = "gauntlet-ballast";
 
 async function readHead(path: string, bytes: number): Promise<Buffer> {
   const fh = await open(path, "r");
@@ -53,7 +57,8 @@ export async function foreignEntries(dataDir: string): Promise<string[]> {
   const other = (path: string, isDir: boolean): void => {
     found.push(`${path}${isDir ? "/" : ""}: unknown ${isDir ? "directory" : "file"}`);
   };
-  for (const e of top) if (e.name !== "member" || !e.isDir) other(e.name, e.isDir);
+  for (const e of top)
+    if (!(e.name === "member" && e.isDir) && !(e.name === BALLAST_FILE && !e.isDir)) other(e.name, e.isDir);
   if (!top.some((e) => e.name === "member" && e.isDir)) return found;
   const member = (await list(join(dataDir, "member"))) ?? [];
   for (const e of member) {
