@@ -13,30 +13,17 @@
  * naming the dir and what was found, and nothing is changed (no directory, no lock file).
  * Only reads happen here.
  */
-import { open, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ForeignDataDirError } from "./errors.js";
+import { readHead } from "./fsutil.js";
 import { parseSegmentName } from "./segment-names.js";
 import { parseSnapName } from "./snap.js";
 import { SYNCED_FILE } from "./synced.js";
-import { identifySegment, segmentRefusal } from "./wal-format.js";
-
-/** Enough of a segment to see its header, or the metadata record of a headerless one. */
-const HEAD_BYTES = 64 * 1024;
+import { IDENTIFY_BYTES, identifySegment, segmentRefusal } from "./wal-format.js";
 
 /** What Gauntlet's disk fault writes into a member's data dir (a tmpfs) to fill it. */
 export const BALLAST_FILE = "gauntlet-ballast";
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Entries of `dir` with whether each is a directory; undefined when `dir` does not exist. */
 async function list(dir: string): Promise<{ name: string; isDir: boolean }[] | undefined> {
@@ -70,7 +57,7 @@ export async function foreignEntries(dataDir: string): Promise<string[]> {
     const path = `member/wal/${e.name}`;
     if (e.isDir) other(path, true);
     else if (parseSegmentName(e.name)) {
-      const refusal = segmentRefusal(identifySegment(await readHead(join(dataDir, path), HEAD_BYTES)));
+      const refusal = segmentRefusal(identifySegment(await readHead(join(dataDir, path), IDENTIFY_BYTES)));
       if (refusal) found.push(`${path}: ${refusal}`);
     } else if (!(e.name === SYNCED_FILE || e.name.endsWith(".wal.tmp") || e.name.endsWith(".damaged")))
       other(path, false);

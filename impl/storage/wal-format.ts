@@ -13,6 +13,8 @@ import { RecordType, decodeAt } from "./record.js";
 export const SEGMENT_MAGIC = Buffer.from("GNTLTWAL", "latin1");
 export const WAL_FORMAT_VERSION = 1;
 export const SEGMENT_HEADER_BYTES = 16;
+/** Enough of a segment to identify it: its header, or the metadata record of a headerless one. */
+export const IDENTIFY_BYTES = 64 * 1024;
 
 /** The header every segment starts with. */
 export function segmentHeader(): Buffer {

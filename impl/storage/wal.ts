@@ -55,11 +55,17 @@ import {
   writeSnapshotMarker,
 } from "./record.js";
 import { firstEntryIndexFrom, judgeSegment, scanSegment } from "./scan.js";
-import { SEGMENT_HEADER_BYTES, identifySegment, segmentHeader, segmentRefusal } from "./wal-format.js";
+import {
+  IDENTIFY_BYTES,
+  SEGMENT_HEADER_BYTES,
+  identifySegment,
+  segmentHeader,
+  segmentRefusal,
+} from "./wal-format.js";
 import { SYNCED_FILE, createSyncedMark, decodeSyncedMark, syncedEnd, writeSyncedMark } from "./synced.js";
 import type { SyncedMark } from "./synced.js";
 import { segmentName, sortedSegments } from "./segment-names.js";
-import { fsyncDir, mkdirDurable } from "./fsutil.js";
+import { fsyncDir, mkdirDurable, readHead } from "./fsutil.js";
 import { silentLogger } from "./types.js";
 import type { HardState, SnapshotMarker, StorageLogger, WalEntry, WalReplay, WalStats } from "./types.js";
 
@@ -181,12 +187,9 @@ export class Wal {
     const names = await readdir(opts.dir);
     const found = sortedSegments(names);
     // Every segment must be this server's before anything in the directory is touched.
-    const bufs: Buffer[] = [];
     for (const s of found) {
-      const buf = await readFile(join(opts.dir, s.name));
-      const refusal = segmentRefusal(identifySegment(buf));
+      const refusal = segmentRefusal(identifySegment(await readHead(join(opts.dir, s.name), IDENTIFY_BYTES)));
       if (refusal) throw new ForeignDataDirError(opts.dir, [`${s.name}: ${refusal}`], "");
-      bufs.push(buf);
     }
     for (const n of names)
       if (n.endsWith(".wal.tmp")) {
@@ -247,7 +250,7 @@ export class Wal {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!;
       const isLast = i === segments.length - 1;
-      const buf = bufs[i]!;
+      const buf = await readFile(seg.path);
       const scanned = scanSegment(buf, SEGMENT_HEADER_BYTES);
       for (const r of scanned.records) {
         try {
