@@ -5,17 +5,18 @@
  * 1. lock: start, put a key, kill -9, start again at once (without waiting for the old process
  *    to be reaped): the restart must not be refused for the lock the dead process left, and the
  *    key must be there. N cycles, chained.
- * 2. torn: 8 writers put 512 KiB values; kill -9 after a random 20-300 ms, while writes are in
- *    flight; start again at once: it must start (cutting a torn tail if the kill landed inside a
- *    write) and hold every acknowledged put with its value. N cycles; the data dir is replaced
- *    every 10 cycles to bound its size.
+ * 2. torn: 16 writers put 1 MiB values; after a random 20-300 ms, kill -9 the moment the WAL's
+ *    last segment starts to grow (a batch of up to 16 MiB is being written), so the kill lands
+ *    inside that write and tears it; start again at once: it must start, cutting the torn tail,
+ *    and hold every acknowledged put with its value. N cycles; the data dir is replaced every
+ *    10 cycles to bound its size. `tornTailsCut` counts the restarts that logged the cut.
  *
  * Prints, per part, the cycles that restarted and kept every acknowledged write, the restarts
  * refused, the torn tails cut, and the time from the kill to the restarted server answering.
- * Exits 1 if any cycle failed. Every cycle is bounded (20 s start deadline, 2 s request deadline).
+ * Exits 1 if any cycle failed. Every cycle is bounded (20 s start deadline, 10 s request deadline).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,13 +106,45 @@ function exited(p: ChildProcess): Promise<void> {
     : new Promise((r) => p.once("exit", () => r()));
 }
 
+/** Size of the last WAL segment in `dataDir`, or -1. */
+function walSize(dataDir: string): number {
+  try {
+    const dir = join(dataDir, "member", "wal");
+    const last = readdirSync(dir)
+      .filter((n) => n.endsWith(".wal"))
+      .sort()
+      .pop();
+    return last ? statSync(join(dir, last)).size : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Polls (at most `ms`; yielding to the event loop between polls, so the writers keep sending)
+ * until the last WAL segment grows: a write has started.
+ */
+async function awaitWrite(dataDir: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  const before = walSize(dataDir);
+  while (Date.now() < deadline) {
+    if (walSize(dataDir) > before) return true;
+    await new Promise((r) => setImmediate(r));
+  }
+  return false;
+}
+
 interface Result {
   part: string;
   cycles: number;
   ok: number;
   refused: number;
+  /** Acknowledged writes checked after the restarts, and those missing or wrong. */
+  ackedWrites: number;
   lostWrites: number;
   tornTailsCut: number;
+  /** Kills sent right after the WAL started to grow (in the middle of a write). */
+  killedInWrite: number;
   p50RestartMs: number;
   maxRestartMs: number;
 }
@@ -131,8 +164,10 @@ async function runPart(part: "lock" | "torn", args: Args): Promise<Result> {
     cycles: args.cycles,
     ok: 0,
     refused: 0,
+    ackedWrites: 0,
     lostWrites: 0,
     tornTailsCut: 0,
+    killedInWrite: 0,
     p50RestartMs: 0,
     maxRestartMs: 0,
   };
@@ -149,7 +184,7 @@ async function runPart(part: "lock" | "torn", args: Args): Promise<Result> {
         await waitReady(server, endpoint);
       }
       const acked = new Map<string, string>();
-      const c = createClient({ endpoint, timeoutMs: 2000 });
+      const c = createClient({ endpoint, timeoutMs: 10_000, transport: "http2" });
       if (part === "lock") {
         const key = `lock-${cycle}`;
         await c.put(key, String(cycle));
@@ -157,23 +192,31 @@ async function runPart(part: "lock" | "torn", args: Args): Promise<Result> {
         server.proc.kill("SIGKILL");
       } else {
         let stop = false;
+        let firstError: string | undefined;
         const writer = async (w: number): Promise<void> => {
           for (let i = 0; !stop && i < 1000; i++) {
             const key = `torn-${cycle}-${w}-${i}`;
-            const value = `${key}:`.padEnd(512 * 1024, String.fromCharCode(97 + ((w + i) % 26)));
+            const value = `${key}:`.padEnd(1024 * 1024, String.fromCharCode(97 + ((w + i) % 26)));
             try {
               await c.put(key, value);
               acked.set(key, value);
-            } catch {
+            } catch (err) {
+              if (!stop) firstError ??= (err as Error).message;
               return;
             }
           }
         };
-        const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+        const writers = Array.from({ length: 16 }, (_, w) => writer(w));
+        // Writes are flowing (one acknowledged), then a random moment.
+        for (const t0 = Date.now(); acked.size === 0 && !firstError && Date.now() - t0 < 10_000;)
+          await new Promise((r) => setTimeout(r, 5));
         await new Promise((r) => setTimeout(r, 20 + Math.random() * 280));
-        server.proc.kill("SIGKILL");
+        if (await awaitWrite(dataDir, 5000)) res.killedInWrite++;
         stop = true;
+        server.proc.kill("SIGKILL");
         await Promise.all(writers);
+        if (firstError !== undefined)
+          process.stderr.write(`cycle ${cycle}: a put failed before the kill: ${firstError}\n`);
       }
       c.close();
       const killedAt = performance.now();
@@ -203,6 +246,7 @@ async function runPart(part: "lock" | "torn", args: Args): Promise<Result> {
         check.close();
       }
       res.lostWrites += lost;
+      res.ackedWrites += acked.size;
       if (lost === 0) res.ok++;
       else process.stderr.write(`cycle ${cycle}: ${lost} of ${acked.size} acknowledged writes lost\n`);
     }
