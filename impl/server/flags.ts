@@ -27,6 +27,8 @@ export interface ServerConfig {
   heartbeatInterval: number;
   electionTimeout: number;
   logLevel: LogLevel;
+  /** --force-truncate-wal: cut the WAL at damage to acknowledged records instead of refusing to start. */
+  forceTruncateWal: boolean;
   /** Flags accepted for etcd compatibility that this server does not act on. */
   ignored: string[];
 }
@@ -168,6 +170,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "Accepted for compatibility; use node --cpu-prof instead.",
     ignored: true,
   },
+  "force-truncate-wal": {
+    kind: "bool",
+    def: "false",
+    help: "Start even if the WAL is damaged where acknowledged writes were synced: cut it at the first damaged record (losing what follows; the damaged files are kept as *.damaged). Without it such a server refuses to start.",
+  },
   help: { kind: "bool", def: "false", help: "Show this help." },
   version: { kind: "bool", def: "false", help: "Print the version and exit." },
 };
@@ -251,6 +258,7 @@ export function parseFlags(argv: readonly string[]): ParseResult {
     heartbeatInterval: int("heartbeat-interval", 1),
     electionTimeout: int("election-timeout", 1),
     logLevel,
+    forceTruncateWal: bool("force-truncate-wal"),
     ignored: [...values.keys()].filter((k) => FLAGS[k]?.ignored),
   };
   const self = config.initialCluster.get(name);

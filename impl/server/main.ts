@@ -56,7 +56,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     server = await startServer(config, log);
   } catch (err) {
-    log.error("failed to start", { error: err instanceof Error ? err.message : String(err) });
+    const message = err instanceof Error ? err.message : String(err);
+    log.error("failed to start", { error: message });
+    // Also as a plain line: a refused data dir or a damaged WAL must be readable without a JSON tool.
+    process.stderr.write(`gauntlet server: failed to start: ${message}\n`);
     process.exit(1);
   }
   let stopping = false;

@@ -131,6 +131,7 @@ function openDisk(
     // WAL writes and fsyncs on the event loop by default: fewer thread hand-offs per batch, which
     // on a busy machine is both less CPU and lower latency (impl/storage/README.md has figures).
     io: process.env.GAUNTLET_WAL_IO === "async" ? "async" : "sync",
+    repair: config.forceTruncateWal,
   });
 }
 

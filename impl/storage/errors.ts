@@ -28,15 +28,36 @@ export class NoSpaceError extends StorageError {
   }
 }
 
-/** A record in the middle of the log (not a torn tail) fails its checksum or cannot be read. */
+/**
+ * A WAL record that was synced (acknowledged) fails its checksum, cannot be read, or is gone:
+ * damage, not a torn tail. `atRisk` says which entries the damage reaches; the files are left
+ * as they are.
+ */
 export class CorruptRecordError extends StorageError {
   constructor(
     readonly file: string,
     readonly offset: number,
     readonly reason: string,
+    readonly atRisk = "",
   ) {
     super(
-      `storage: corrupt WAL record in ${file} at byte offset ${offset}: ${reason} (inspect the data dir with \`npm run wal:dump\`)`,
+      `storage: corrupt WAL record in ${file} at byte offset ${offset}: ${reason}${atRisk ? `. ${atRisk}` : ""}. The files were left as they are (inspect them with \`npm run wal:dump\`; --force-truncate-wal cuts the log at this offset, losing what follows)`,
+    );
+  }
+}
+
+/**
+ * The data dir holds files this server did not write (e.g. etcd's data dir) or a WAL in a
+ * format it does not read. Nothing in it was changed.
+ */
+export class ForeignDataDirError extends StorageError {
+  constructor(
+    readonly dir: string,
+    readonly found: readonly string[],
+    hint: string,
+  ) {
+    super(
+      `storage: refusing to use data dir ${dir}: it was not written by this server (${found.join("; ")}). ${hint ? `${hint} ` : ""}Nothing in it was changed.`,
     );
   }
 }

@@ -2,6 +2,18 @@
 import { mkdir, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
+/** The first `bytes` bytes of a file (fewer if it is shorter). */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** fsyncs a directory, making renames and unlinks inside it durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, "r");

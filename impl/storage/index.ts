@@ -13,10 +13,12 @@ export { Wal, DEFAULT_SEGMENT_BYTES } from "./wal.js";
 export type { WalOptions } from "./wal.js";
 export { Snapshotter } from "./snap.js";
 export { DataDirLockedError } from "./lock.js";
+export { checkDataDir } from "./datadir.js";
 export {
   StorageError,
   NoSpaceError,
   CorruptRecordError,
+  ForeignDataDirError,
   CorruptSnapshotError,
   WalInconsistentError,
   WalFailedError,

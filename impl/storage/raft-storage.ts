@@ -29,6 +29,7 @@ import { silentLogger } from "./types.js";
 import type { StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
 import { lockMemberDir } from "./lock.js";
+import { checkDataDir } from "./datadir.js";
 
 export interface RaftStorageOptions {
   /** etcd's `--data-dir`. */
@@ -47,6 +48,8 @@ export interface RaftStorageOptions {
   /** WAL write path: "async" (thread pool, default) or "sync" (on the event loop; less CPU per batch). See WalOptions.io. */
   io?: "async" | "sync";
   onSync?: (ms: number, records: number) => void;
+  /** Cut the WAL at damage to acknowledged records instead of refusing to open (WalOptions.repair). */
+  repair?: boolean;
 }
 
 export interface RaftRecovered {
@@ -123,6 +126,7 @@ export class RaftDiskStorage {
     options: RaftStorageOptions,
   ): Promise<{ storage: RaftDiskStorage; recovered: RaftRecovered }> {
     const logger = options.logger ?? silentLogger;
+    await checkDataDir(options.dataDir);
     const unlock = await lockMemberDir(join(options.dataDir, "member"), logger);
     try {
       const opened = await RaftDiskStorage.openLocked(options, logger);
@@ -152,6 +156,7 @@ export class RaftDiskStorage {
       io: options.io,
       logger,
       onSync: options.onSync,
+      repair: options.repair,
     });
     try {
       const snapshotter = new Snapshotter(snapDir, logger);

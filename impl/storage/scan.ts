@@ -1,19 +1,30 @@
 /**
- * Reading a segment back: decode records one after another, and decide what a bad record
- * means. In any segment but the last, a bad record is corruption. In the last segment, a bad
- * record is a torn tail — the unfinished last write of a crashed process — only when no valid
- * record starts anywhere after it; otherwise acknowledged records would sit behind it, and it
- * is corruption too. Corruption is a `CorruptRecordError` naming the file and byte offset,
- * never a silent skip. (A record whose payload happens to embed another valid record makes a
- * torn tail look like corruption: the safe direction.)
+ * Reading a segment back: decode records one after another from just past the segment header,
+ * stop at the first bad one, and judge what it means.
+ *
+ * A bad record may be cut off as a *torn tail* — the unfinished last write of a process that
+ * died — only when all of these hold: it is in the last segment, no valid record starts
+ * anywhere after it, and it starts at or above the synced mark (synced.ts), i.e. it was never
+ * fdatasync'ed and so never acknowledged. Anything else is *damage*: a bad record in an earlier
+ * segment, one followed by a valid record, one below the synced mark (an acknowledged write), or
+ * a last segment shorter than the synced mark (synced bytes gone). Damage stops the open with a
+ * `CorruptRecordError` naming the file and byte offset; nothing is skipped or cut unless the
+ * caller asked for a repair. (A record whose payload happens to embed another valid record
+ * makes a torn tail look like damage: the safe direction.)
  */
-import { CorruptRecordError } from "./errors.js";
-import { HEADER_BYTES, MAX_PAYLOAD_BYTES, decodeAt, isRecordType } from "./record.js";
-import type { RecordType } from "./record.js";
+import {
+  HEADER_BYTES,
+  MAX_PAYLOAD_BYTES,
+  RecordType,
+  decodeAt,
+  isRecordType,
+  readEntryIndex,
+} from "./record.js";
+import type { RecordType as RecordTypeT } from "./record.js";
 import { crc32 } from "node:zlib";
 
 export interface ScannedRecord {
-  type: RecordType;
+  type: RecordTypeT;
   payload: Buffer;
   offset: number;
 }
@@ -22,9 +33,14 @@ export interface ScannedSegment {
   records: ScannedRecord[];
   /** Offset just after the last good record. */
   end: number;
-  /** Set when the segment ends in a torn record at `offset` (only for the last segment). */
-  torn: { offset: number; reason: string } | undefined;
+  /** The first bad record: its offset, why, and where the next valid record starts (if one does). */
+  bad: { offset: number; reason: string; next: number | undefined } | undefined;
 }
+
+export type SegmentVerdict =
+  | { kind: "clean" }
+  | { kind: "torn"; offset: number; reason: string }
+  | { kind: "damaged"; offset: number; reason: string };
 
 /** The offset of the first valid record starting at or after `from`, if any. */
 export function findValidRecord(buf: Buffer, from: number): number | undefined {
@@ -41,21 +57,54 @@ export function findValidRecord(buf: Buffer, from: number): number | undefined {
   return undefined;
 }
 
-export function scanSegment(buf: Buffer, file: string, isLast: boolean): ScannedSegment {
+/** Decodes the records of `buf` from `start` (past the segment header) up to the first bad one. */
+export function scanSegment(buf: Buffer, start: number): ScannedSegment {
   const records: ScannedRecord[] = [];
-  let at = 0;
+  let at = start;
   while (at < buf.length) {
     const d = decodeAt(buf, at);
-    if (d.ok) {
-      records.push({ type: d.type, payload: d.payload, offset: at });
-      at = d.end;
-      continue;
-    }
-    if (!isLast) throw new CorruptRecordError(file, at, d.reason);
-    const later = findValidRecord(buf, at + 1);
-    if (later !== undefined)
-      throw new CorruptRecordError(file, at, `${d.reason}; a valid record follows at offset ${later}`);
-    return { records, end: at, torn: { offset: at, reason: d.reason } };
+    if (!d.ok)
+      return { records, end: at, bad: { offset: at, reason: d.reason, next: findValidRecord(buf, at + 1) } };
+    records.push({ type: d.type, payload: d.payload, offset: at });
+    at = d.end;
   }
-  return { records, end: at, torn: undefined };
+  return { records, end: at, bad: undefined };
+}
+
+/**
+ * What a scanned segment's end means (see the top of this file). `syncedEnd` is the offset up
+ * to which the segment is known durable: the synced mark for the last segment, the file length
+ * for earlier ones (a segment is complete before the next one is started).
+ */
+export function judgeSegment(s: ScannedSegment, fileLength: number, syncedEnd: number): SegmentVerdict {
+  const { bad } = s;
+  if (bad) {
+    if (bad.next !== undefined)
+      return {
+        kind: "damaged",
+        offset: bad.offset,
+        reason: `${bad.reason}; a valid record follows at offset ${bad.next}`,
+      };
+    if (bad.offset < syncedEnd)
+      return {
+        kind: "damaged",
+        offset: bad.offset,
+        reason: `${bad.reason}; it lies below byte ${syncedEnd}, which was synced (acknowledged)`,
+      };
+    return { kind: "torn", offset: bad.offset, reason: bad.reason };
+  }
+  if (fileLength < syncedEnd)
+    return {
+      kind: "damaged",
+      offset: fileLength,
+      reason: `the file ends at byte ${fileLength} but was synced up to byte ${syncedEnd}: ${syncedEnd - fileLength} acknowledged bytes are missing`,
+    };
+  return { kind: "clean" };
+}
+
+/** The index of the first entry record at or after `from` in `buf`, if one decodes. */
+export function firstEntryIndexFrom(buf: Buffer, from: number): number | undefined {
+  const s = scanSegment(buf, from);
+  const e = s.records.find((r) => r.type === RecordType.Entry);
+  return e ? readEntryIndex(e.payload) : undefined;
 }

@@ -25,6 +25,7 @@ import { silentLogger } from "./types.js";
 import type { Snapshot, StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
 import { lockMemberDir } from "./lock.js";
+import { checkDataDir } from "./datadir.js";
 
 export interface ServerStorageOptions {
   /** etcd's `--data-dir`; the WAL goes to `<dataDir>/member/wal`, snapshots to `<dataDir>/member/snap`. */
@@ -45,6 +46,8 @@ export interface ServerStorageOptions {
   io?: "async" | "sync";
   /** Called after each WAL fsync with its duration in ms and the records it covered (for /metrics). */
   onSync?: (ms: number, records: number) => void;
+  /** Cut the WAL at damage to acknowledged records instead of refusing to open (WalOptions.repair). */
+  repair?: boolean;
 }
 
 /** What was on disk at open: restore `snapshot`, then apply `entries` in order. */
@@ -100,6 +103,7 @@ export class ServerStorage {
         `ServerStorage.open: snapshotCount must be a positive integer, got ${snapshotCount}`,
       );
     const logger = options.logger ?? silentLogger;
+    await checkDataDir(options.dataDir);
     const unlock = await lockMemberDir(join(options.dataDir, "member"), logger);
     try {
       const opened = await ServerStorage.openLocked(options, snapshotCount, logger);
@@ -133,6 +137,7 @@ export class ServerStorage {
       io: options.io,
       logger,
       onSync: options.onSync,
+      repair: options.repair,
     });
     const snapIndex = snapshot?.index ?? 0;
     const walStart =

@@ -24,7 +24,7 @@
  * which cannot be retried safely) makes the log refuse all further appends (`WalFailedError`).
  * Promises of concurrent appends resolve in log order.
  */
-import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { copyFile, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { fdatasyncSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -35,6 +35,7 @@ import {
   WalFailedError,
   WalInconsistentError,
   CorruptRecordError,
+  ForeignDataDirError,
   isNoSpace,
 } from "./errors.js";
 import {
@@ -53,9 +54,18 @@ import {
   writeMetadata,
   writeSnapshotMarker,
 } from "./record.js";
-import { scanSegment } from "./scan.js";
+import { firstEntryIndexFrom, judgeSegment, scanSegment } from "./scan.js";
+import {
+  IDENTIFY_BYTES,
+  SEGMENT_HEADER_BYTES,
+  identifySegment,
+  segmentHeader,
+  segmentRefusal,
+} from "./wal-format.js";
+import { SYNCED_FILE, createSyncedMark, decodeSyncedMark, syncedEnd, writeSyncedMark } from "./synced.js";
+import type { SyncedMark } from "./synced.js";
 import { segmentName, sortedSegments } from "./segment-names.js";
-import { fsyncDir, mkdirDurable } from "./fsutil.js";
+import { fsyncDir, mkdirDurable, readHead } from "./fsutil.js";
 import { silentLogger } from "./types.js";
 import type { HardState, SnapshotMarker, StorageLogger, WalEntry, WalReplay, WalStats } from "./types.js";
 
@@ -85,6 +95,13 @@ export interface WalOptions {
   replayFrom?: number;
   /** Called after every batch fsync with its duration and record count (for /metrics). */
   onSync?: (ms: number, records: number) => void;
+  /**
+   * Instead of refusing to open a log damaged below its synced mark, cut it at the first
+   * damaged record (the server's --force-truncate-wal). Acknowledged entries after that point
+   * are lost. The damaged segment is first copied to `<segment>.damaged` and later segments are
+   * renamed `<segment>.damaged`, so the evidence stays. Default false.
+   */
+  repair?: boolean;
 }
 
 interface Segment {
@@ -129,7 +146,7 @@ export class Wal {
   };
 
   private constructor(
-    private readonly opts: Required<Omit<WalOptions, "onSync" | "metadata" | "replayFrom">> &
+    private readonly opts: Required<Omit<WalOptions, "onSync" | "metadata" | "replayFrom" | "repair">> &
       Pick<WalOptions, "onSync">,
     private readonly metadata: Uint8Array,
     private segments: Segment[],
@@ -139,13 +156,19 @@ export class Wal {
     private last: number,
     private hardState: HardState | undefined,
     private snapshot: SnapshotMarker | undefined,
+    /** The open synced-mark file (synced.ts), rewritten after every fdatasync. */
+    private readonly syncedFd: FileHandle,
   ) {}
 
   /**
    * Opens the log in `dir`, creating it when there is none, and reads every segment back.
-   * A torn tail of the last segment is cut off (logged, and reported in `replay.truncatedTail`);
-   * a bad record anywhere else throws `CorruptRecordError` (file, offset); a missing segment or
-   * an index gap not bridged by a snapshot marker throws `WalInconsistentError`.
+   * A segment without this server's format header is a `ForeignDataDirError` (nothing is
+   * touched). A torn tail of the last segment — a bad record above the synced mark with
+   * nothing valid after it — is cut off (logged, and reported in `replay.truncatedTail`); any
+   * other bad record, or synced bytes missing, throws `CorruptRecordError` (file, offset, the
+   * entries at risk) and changes nothing, unless `repair` is set (then it is cut there). A
+   * missing segment or an index gap not bridged by a snapshot marker throws
+   * `WalInconsistentError`.
    */
   static async open(options: WalOptions): Promise<{ wal: Wal; replay: WalReplay }> {
     const opts = {
@@ -157,23 +180,33 @@ export class Wal {
       logger: options.logger ?? silentLogger,
       onSync: options.onSync,
     };
+    const repair = options.repair ?? false;
     if (!(opts.segmentBytes > 0))
       throw new RangeError(`Wal.open: segmentBytes must be positive, got ${opts.segmentBytes}`);
     await mkdirDurable(opts.dir);
     const names = await readdir(opts.dir);
+    const found = sortedSegments(names);
+    // Every segment must be this server's before anything in the directory is touched.
+    for (const s of found) {
+      const refusal = segmentRefusal(identifySegment(await readHead(join(opts.dir, s.name), IDENTIFY_BYTES)));
+      if (refusal) throw new ForeignDataDirError(opts.dir, [`${s.name}: ${refusal}`], "");
+    }
     for (const n of names)
       if (n.endsWith(".wal.tmp")) {
         await unlink(join(opts.dir, n));
         opts.logger.warn("removed an unfinished WAL segment", { file: join(opts.dir, n) });
       }
-    const found = sortedSegments(names);
     if (found.length === 0) {
       const metadata = options.metadata ?? new Uint8Array(0);
       const seg = { seq: 0, firstIndex: 1, path: join(opts.dir, segmentName(0, 1)) };
+      // The mark first: a directory with a mark and no segment is still a new log.
+      const headBytes = SEGMENT_HEADER_BYTES + HEADER_BYTES + metadata.byteLength;
+      await createSyncedMark(opts.dir, { seq: 0, offset: headBytes });
       const size = await writeSegmentHead(seg.path, metadata, undefined, undefined);
       await fsyncDir(opts.dir);
       const fh = await open(seg.path, "r+");
-      const wal = new Wal(opts, metadata, [seg], fh, size, 0, undefined, undefined);
+      const syncedFd = await open(join(opts.dir, SYNCED_FILE), "r+");
+      const wal = new Wal(opts, metadata, [seg], fh, size, 0, undefined, undefined, syncedFd);
       return {
         wal,
         replay: {
@@ -192,6 +225,19 @@ export class Wal {
           `storage: WAL segment missing between ${found[i - 1]!.name} and ${found[i]!.name} in ${opts.dir}`,
         );
 
+    let segments: Segment[] = found.map((s) => ({
+      seq: s.seq,
+      firstIndex: s.firstIndex,
+      path: join(opts.dir, s.name),
+    }));
+    const lastSeg = segments[segments.length - 1]!;
+    const mark = await readSyncedMark(opts.dir, lastSeg.seq);
+    if (typeof mark === "string" && !repair)
+      throw new WalInconsistentError(
+        `storage: ${join(opts.dir, SYNCED_FILE)} ${mark}, so a torn tail cannot be told from damage to acknowledged writes; the files were left as they are (--force-truncate-wal opens the log as it is and writes a new mark)`,
+      );
+    let rewriteMark = typeof mark === "string";
+
     let metadata: Uint8Array | undefined;
     let hardState: HardState | undefined;
     let snapshot: SnapshotMarker | undefined;
@@ -201,16 +247,11 @@ export class Wal {
     const replayFrom = options.replayFrom ?? 0;
     let truncatedTail: WalReplay["truncatedTail"];
     let lastEnd = 0;
-    const segments: Segment[] = found.map((s) => ({
-      seq: s.seq,
-      firstIndex: s.firstIndex,
-      path: join(opts.dir, s.name),
-    }));
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!;
       const isLast = i === segments.length - 1;
       const buf = await readFile(seg.path);
-      const scanned = scanSegment(buf, seg.path, isLast);
+      const scanned = scanSegment(buf, SEGMENT_HEADER_BYTES);
       for (const r of scanned.records) {
         try {
           switch (r.type) {
@@ -256,29 +297,59 @@ export class Wal {
           throw new CorruptRecordError(seg.path, r.offset, (err as Error).message);
         }
       }
-      if (scanned.torn) {
-        const bytes = buf.length - scanned.end;
-        const fh = await open(seg.path, "r+");
-        try {
-          await fh.truncate(scanned.end);
-          await fh.datasync();
-        } finally {
-          await fh.close();
-        }
-        truncatedTail = { file: seg.path, offset: scanned.end, bytes };
-        opts.logger.warn("WAL: cut off a torn tail (an unfinished last write)", {
+      // Earlier segments are complete and synced; the last one is synced up to the mark.
+      const verdict = judgeSegment(scanned, buf.length, syncedEnd(mark, seg.seq, isLast, buf.length));
+      if (verdict.kind === "damaged") {
+        const next = scanned.bad?.next;
+        const after = next !== undefined ? firstEntryIndexFrom(buf, next) : undefined;
+        const atRisk =
+          `The last intact entry before it is ${lastSeen === undefined ? "none" : `index ${lastSeen}`}; ` +
+          (after !== undefined
+            ? `entries from index ${(lastSeen ?? 0) + 1} up to ${after - 1} are damaged and the intact ones from index ${after} on would be lost by a cut`
+            : `acknowledged entries after it are at risk`) +
+          (isLast ? "" : ` (and every later segment: ${segments.length - 1 - i} of them)`);
+        if (!repair) throw new CorruptRecordError(seg.path, verdict.offset, verdict.reason, atRisk);
+        await copyFile(seg.path, `${seg.path}.damaged`);
+        for (const later of segments.slice(i + 1)) await rename(later.path, `${later.path}.damaged`);
+        await cutFile(seg.path, verdict.offset);
+        await fsyncDir(opts.dir);
+        opts.logger.error("WAL: cut the log at damaged acknowledged records (--force-truncate-wal)", {
           file: seg.path,
-          offset: scanned.end,
+          offset: verdict.offset,
+          reason: verdict.reason,
+          atRisk,
+          evidence: `${seg.path}.damaged`,
+          setAside: segments.slice(i + 1).map((s) => `${s.path}.damaged`),
+        });
+        truncatedTail = { file: seg.path, offset: verdict.offset, bytes: buf.length - verdict.offset };
+        segments = segments.slice(0, i + 1);
+        lastEnd = verdict.offset;
+        rewriteMark = true;
+        break;
+      }
+      if (verdict.kind === "torn") {
+        const bytes = buf.length - verdict.offset;
+        await cutFile(seg.path, verdict.offset);
+        truncatedTail = { file: seg.path, offset: verdict.offset, bytes };
+        opts.logger.warn("WAL: cut off a torn tail (an unfinished last write, never synced)", {
+          file: seg.path,
+          offset: verdict.offset,
           bytes,
-          reason: scanned.torn.reason,
+          reason: verdict.reason,
         });
       }
       if (isLast) lastEnd = scanned.end;
     }
+    const current = segments[segments.length - 1]!;
+    if (rewriteMark) {
+      await createSyncedMark(opts.dir, { seq: current.seq, offset: lastEnd });
+      await fsyncDir(opts.dir);
+    }
     const lastIndex = Math.max(lastSeen ?? 0, snapshot?.index ?? 0);
-    const fh = await open(segments[segments.length - 1]!.path, "r+");
+    const fh = await open(current.path, "r+");
+    const syncedFd = await open(join(opts.dir, SYNCED_FILE), "r+");
     const meta = metadata ?? options.metadata ?? new Uint8Array(0);
-    const wal = new Wal(opts, meta, segments, fh, lastEnd, lastIndex, hardState, snapshot);
+    const wal = new Wal(opts, meta, segments, fh, lastEnd, lastIndex, hardState, snapshot, syncedFd);
     return { wal, replay: { metadata: meta, hardState, snapshot, snapshots, entries, truncatedTail } };
   }
 
@@ -370,6 +441,21 @@ export class Wal {
     this.closed = true;
     await this.idle();
     await this.fh.close();
+    await this.syncedFd.close();
+  }
+
+  /** Records that the current segment is durable up to `offset` (before acknowledging it). */
+  private markSynced(offset: number): void {
+    const seq = this.segments[this.segments.length - 1]!.seq;
+    try {
+      writeSyncedMark(this.syncedFd.fd, { seq, offset });
+    } catch (err) {
+      // The batch is durable, but later damage could no longer be told from a torn tail.
+      this.failed = new WalFailedError(
+        `storage: could not update ${join(this.opts.dir, SYNCED_FILE)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   private idle(): Promise<void> {
@@ -472,7 +558,8 @@ export class Wal {
     }
     // A batch of only `sync: false` saves (Raft's commit-only hard state) skips the fsync;
     // the next synced batch makes it durable along with itself.
-    if (this.opts.fsync && batch.some((it) => it.kind !== "save" || it.sync)) {
+    const synced = batch.some((it) => it.kind !== "save" || it.sync);
+    if (this.opts.fsync && synced) {
       const t0 = performance.now();
       try {
         if (this.opts.io === "sync") fdatasyncSync(this.fh.fd);
@@ -493,6 +580,7 @@ export class Wal {
       this.opts.onSync?.(ms, batch.length);
     }
     this.offset += buf.length;
+    if (synced) this.markSynced(this.offset);
     this.counters.batches++;
     this.counters.records += indexes.filter((r) => typeof r === "number").length;
     this.counters.bytes += buf.length;
@@ -546,6 +634,7 @@ export class Wal {
     this.fh = fh;
     this.segments.push(seg);
     this.offset = (await fh.stat()).size;
+    this.markSynced(this.offset);
     this.opts.logger.info("WAL: started a new segment", { file: seg.path, firstIndex: seg.firstIndex });
   }
 }
@@ -580,12 +669,14 @@ async function writeSegmentHead(
   snapshot: SnapshotMarker | undefined,
 ): Promise<number> {
   const size =
+    SEGMENT_HEADER_BYTES +
     HEADER_BYTES +
     metadata.byteLength +
     (hardState ? HARD_STATE_RECORD_BYTES : 0) +
     (snapshot ? SNAPSHOT_RECORD_BYTES : 0);
   const buf = Buffer.alloc(size);
-  let at = writeMetadata(buf, 0, metadata);
+  segmentHeader().copy(buf, 0);
+  let at = writeMetadata(buf, SEGMENT_HEADER_BYTES, metadata);
   if (snapshot) at = writeSnapshotMarker(buf, at, snapshot);
   if (hardState) writeHardState(buf, at, hardState);
   const tmp = `${path}.tmp`;
@@ -601,4 +692,32 @@ async function writeSegmentHead(
   await fh.close();
   await rename(tmp, path);
   return size;
+}
+
+/** Truncates `path` to `length` durably. */
+async function cutFile(path: string, length: number): Promise<void> {
+  const fh = await open(path, "r+");
+  try {
+    await fh.truncate(length);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The synced mark of the log whose last segment is `lastSeq`, or what is wrong with it: missing,
+ * unreadable, or naming a segment after the last one (segments missing).
+ */
+async function readSyncedMark(dir: string, lastSeq: number): Promise<SyncedMark | string> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(join(dir, SYNCED_FILE));
+  } catch (err) {
+    return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+  const mark = decodeSyncedMark(buf);
+  if (typeof mark === "string") return `is damaged (${mark})`;
+  if (mark.seq > lastSeq) return `names segment seq ${mark.seq} but the last segment is seq ${lastSeq}`;
+  return mark;
 }

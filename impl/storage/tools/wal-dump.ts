@@ -10,7 +10,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeAt, readEntry, readHardState, readSnapshotMarker, RecordType } from "../record.js";
-import { findValidRecord } from "../scan.js";
+import { judgeSegment, scanSegment } from "../scan.js";
+import { SEGMENT_HEADER_BYTES, identifySegment, segmentRefusal } from "../wal-format.js";
+import { SYNCED_FILE, decodeSyncedMark, syncedEnd } from "../synced.js";
 import { sortedSegments } from "../segment-names.js";
 import { decodeSnapshot, parseSnapName } from "../snap.js";
 
@@ -49,6 +51,16 @@ function main(argv: string[]): number {
   }
   const segs = sortedSegments(names);
   console.log(`WAL ${walDir}: ${segs.length} segment(s)`);
+  let mark: ReturnType<typeof decodeSyncedMark> = "missing";
+  try {
+    mark = decodeSyncedMark(readFileSync(join(walDir, SYNCED_FILE)));
+  } catch {
+    // reported below
+  }
+  if (typeof mark === "string") {
+    console.log(`  synced mark (${SYNCED_FILE}): ${mark} — a torn tail cannot be told from damage`);
+    if (segs.length) damaged = true;
+  } else console.log(`  synced mark: segment seq ${mark.seq}, byte ${mark.offset}`);
   for (const n of names) if (n.endsWith(".tmp")) console.log(`  leftover temp file ${n} (removed on open)`);
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
@@ -59,19 +71,26 @@ function main(argv: string[]): number {
       damaged = true;
     }
     const buf = readFileSync(file);
-    let at = 0;
+    const refusal = segmentRefusal(identifySegment(buf));
+    if (refusal) {
+      console.log(`  ${seg.name}: ${buf.length} bytes — ${refusal}; the server refuses this data dir`);
+      damaged = true;
+      continue;
+    }
+    let at = SEGMENT_HEADER_BYTES;
     const counts: Record<string, number> = {};
     let firstIdx: number | undefined;
     let lastIdx: number | undefined;
     console.log(`  ${seg.name}: ${buf.length} bytes, seq ${seg.seq}, first index ${seg.firstIndex}`);
+    const synced = syncedEnd(mark, seg.seq, isLast, buf.length);
     while (at < buf.length) {
       const d = decodeAt(buf, at);
       if (!d.ok) {
-        const later = findValidRecord(buf, at + 1);
+        const v = judgeSegment(scanSegment(buf, at), buf.length, synced);
         const verdict =
-          isLast && later === undefined
-            ? "a torn tail: opening the data dir cuts it off here"
-            : `CORRUPTION: opening the data dir fails here${later !== undefined ? ` (a valid record follows at ${later})` : ""}`;
+          v.kind === "torn"
+            ? "a torn tail (never synced): opening the data dir cuts it off here"
+            : `CORRUPTION: opening the data dir fails here (${v.kind === "damaged" ? v.reason : d.reason})`;
         console.log(
           `    offset ${at}: bad record (${d.reason}); ${buf.length - at} bytes to the end — ${verdict}`,
         );
@@ -94,6 +113,12 @@ function main(argv: string[]): number {
         console.log(line);
       }
       at = d.end;
+    }
+    if (at === buf.length && buf.length < synced) {
+      console.log(
+        `    CORRUPTION: the file ends at byte ${buf.length} but was synced up to byte ${synced}: opening the data dir fails`,
+      );
+      damaged = true;
     }
     console.log(
       `    ${Object.entries(counts)

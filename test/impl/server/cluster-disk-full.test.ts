@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from "n
 import { afterAll, describe, expect, it } from "vitest";
 import { etcdctl as etcdctlCap, isRoot } from "../../support/env.js";
 import { connect } from "./grpc-client.js";
+import { BALLAST_FILE } from "../../../impl/storage/datadir.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
 import { makeCluster, status, waitForLeader, type Cluster, type ClusterMember } from "./cluster-support.js";
 
@@ -20,7 +21,7 @@ const NOSPACE = "etcdserver: mvcc: database space exceeded";
 
 /** Writes a ballast file until the file system is full (smaller writes for the last blocks). */
 function fill(dir: string): void {
-  const fd = openSync(`${dir}/ballast`, "a");
+  const fd = openSync(`${dir}/${BALLAST_FILE}`, "a"); // the name the server accepts in its data dir
   const chunk = Buffer.alloc(1 << 20, 0x5a);
   try {
     for (let size = chunk.length; size >= 1; size >>= 1) {
@@ -189,7 +190,7 @@ describe.skipIf(!cap.ok)(
       } finally {
         await w.stop();
       }
-      rmSync(`${target.dataDir}/ballast`);
+      rmSync(`${target.dataDir}/${BALLAST_FILE}`);
       // etcdctl alarm disarm (it goes through Raft; retried while the member catches up — which
       // took longer than 15 s once in CI, with other clusters running beside this one).
       await until(

@@ -83,6 +83,8 @@ export interface StartOptions {
   peerPort?: number;
   name?: string;
   extra?: string[];
+  /** Added to the environment of the server process (e.g. GAUNTLET_GRPC=grpc-js). */
+  env?: Record<string, string>;
 }
 
 export function etcdFlags(o: {
@@ -126,9 +128,9 @@ export async function startServer(o: StartOptions): Promise<Proc> {
           process.env.GAUNTLET_TEST_SERVER === "bin"
             ? [gauntletBin, "server", ...args]
             : [await serverMain(), ...args],
-          { stdio: ["ignore", "pipe", "pipe"] },
+          { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...o.env } },
         )
-      : spawn("etcd", args, { stdio: ["ignore", "pipe", "pipe"] });
+      : spawn("etcd", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...o.env } });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServerStorage } from "../../../impl/storage/server-storage.js";
 import { DataDirLockedError } from "../../../impl/storage/lock.js";
@@ -35,6 +36,34 @@ describe.skipIf(process.platform !== "linux")("data dir lock", () => {
       expect(log.lines.some((l) => /took over/.test(l.msg))).toBe(true);
       expect(readFileSync(join(dataDir, "member", "lock"), "utf8")).toBe(identityOf(process.pid));
       await storage.close();
+    }
+  });
+
+  it("takes over at once a lock whose owner was killed but not yet reaped (a zombie)", async () => {
+    // `sh` starts a short-lived child and replaces itself with a process that never reaps it:
+    // the child stays a zombie (kill(pid, 0) still succeeds) until the test ends the parent.
+    const parent = spawn("sh", ["-c", "sleep 0.1 & echo $!; exec sleep 30"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      const pid = Number(
+        await new Promise<string>((resolve) =>
+          parent.stdout!.once("data", (d: Buffer) => resolve(d.toString())),
+        ),
+      );
+      const owner = identityOf(pid);
+      const deadline = Date.now() + 10_000;
+      while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8")) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(`/proc/${pid}/stat`, "utf8")).toMatch(/\) Z /);
+      const dataDir = withLock(owner);
+      const log = recordingLogger();
+      const { storage } = await ServerStorage.open({ dataDir, logger: log });
+      expect(log.lines.some((l) => /took over/.test(l.msg))).toBe(true);
+      await storage.close();
+      expect(existsSync(join(dataDir, "member", "lock"))).toBe(false);
+    } finally {
+      parent.kill("SIGKILL");
     }
   });
 });

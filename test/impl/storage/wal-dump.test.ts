@@ -46,23 +46,31 @@ describe("wal:dump", () => {
     expect(r.stdout).toContain("0000000000000001-000000000000000a.snap: index 10 term 1");
   });
 
-  it("names a corrupted middle record's offset, reports a torn tail as such, and changes nothing", async () => {
+  it("names a corrupted middle record's offset, tells damage to synced records from a torn tail, and changes nothing", async () => {
     const { dataDir, segment } = await dataDirWith(6);
     const good = readFileSync(segment);
     const bad = Buffer.from(good);
-    bad[40] ^= 0xff; // inside the first entry (the metadata record is 9 + 0 bytes)
+    bad[40] ^= 0xff; // inside the first entry (after the 16-byte format header and a 9-byte metadata record)
     writeFileSync(segment, bad);
     let r = dump(dataDir);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/offset 9: bad record \(checksum mismatch.*CORRUPTION/);
+    expect(r.stdout).toMatch(/offset 25: bad record \(checksum mismatch.*CORRUPTION/);
     expect(readFileSync(segment).equals(bad)).toBe(true);
 
+    // Synced bytes cut off: damage, not a torn tail.
     writeFileSync(segment, good);
     truncateSync(segment, good.length - 3);
     r = dump(dataDir);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/short record.*a torn tail/);
+    expect(r.stdout).toMatch(/short record.*CORRUPTION.*synced/);
     expect(statSync(segment).size).toBe(good.length - 3);
+
+    // Half a record after the synced end (a write never synced): a torn tail.
+    writeFileSync(segment, Buffer.concat([good, good.subarray(25, 40)]));
+    r = dump(dataDir);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/short record.*a torn tail/);
+    expect(statSync(segment).size).toBe(good.length + 15);
   });
 
   it("rejects bad arguments with exit 3", () => {

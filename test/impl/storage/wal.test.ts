@@ -1,15 +1,31 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readFileSync, readdirSync, truncateSync, writeFileSync, statSync, unlinkSync } from "node:fs";
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  truncateSync,
+  writeFileSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
+import { join } from "node:path";
 import { Wal } from "../../../impl/storage/wal.js";
-import { CorruptRecordError, WalClosedError, WalInconsistentError } from "../../../impl/storage/errors.js";
+import {
+  CorruptRecordError,
+  ForeignDataDirError,
+  WalClosedError,
+  WalInconsistentError,
+} from "../../../impl/storage/errors.js";
 import { HEADER_BYTES } from "../../../impl/storage/record.js";
+import { SEGMENT_HEADER_BYTES } from "../../../impl/storage/wal-format.js";
+import { SYNCED_FILE } from "../../../impl/storage/synced.js";
 import { dec, enc, recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
 
 afterAll(removeTempDirs);
 
 const META = enc("meta");
-const metaBytes = HEADER_BYTES + META.length;
+const metaBytes = SEGMENT_HEADER_BYTES + HEADER_BYTES + META.length;
 const entryBytes = (data: Uint8Array): number => HEADER_BYTES + 17 + data.length;
 
 /** Writes `n` entries "v1".."vn" one by one and closes the log; returns the segment path. */
@@ -151,9 +167,10 @@ describe("Wal append and replay", () => {
     expect(files.length).toBeGreaterThan(3);
     for (const f of files) expect(statSync(f).size).toBeLessThan(300 + 100);
     await wal.saveSnapshotMarker({ index: 30, term: 1 });
+    const before = wal.segmentFiles().length; // the marker may have started a segment
     const released = await wal.releaseTo(30);
     expect(released).toBeGreaterThan(0);
-    expect(readdirSync(dir).filter((n) => n.endsWith(".wal")).length).toBe(files.length - released);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".wal")).length).toBe(before - released);
     await wal.close();
     const { wal: again, replay } = await Wal.open({ dir });
     expect(dec(replay.metadata)).toBe("meta");
@@ -169,38 +186,158 @@ describe("Wal append and replay", () => {
 });
 
 describe("Wal recovery", () => {
-  it("cuts a torn tail at any offset inside the last record, logs it, and appends after it", async () => {
+  it("cuts a torn tail — a prefix of an append that was never synced — at any length, logs it, and appends after it", async () => {
     const dir = tempDir();
-    const file = await writeLog(dir, 6);
-    const full = readFileSync(file);
+    const file = await writeLog(dir, 5);
+    const synced = readFileSync(file);
+    const mark = readFileSync(join(dir, SYNCED_FILE));
+    // The bytes a kill -9 in the middle of writing entry 6 leaves: a prefix of its record,
+    // above the synced mark (the mark is written only after the fdatasync).
+    const record6 = readFileSync(await writeLog(tempDir(), 6)).subarray(offsetOf(6));
     const start6 = offsetOf(6);
-    expect(start6 + entryBytes(enc("v6"))).toBe(full.length);
+    expect(start6).toBe(synced.length);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: start6 + 1, max: full.length - 1 }), async (cut) => {
-        writeFileSync(file, full.subarray(0, cut));
+      fc.asyncProperty(fc.integer({ min: 1, max: record6.length - 1 }), async (k) => {
+        writeFileSync(file, Buffer.concat([synced, record6.subarray(0, k)]));
         const log = recordingLogger();
         const { wal, replay } = await Wal.open({ dir, logger: log });
         expect(replay.entries.map((e) => dec(e.data))).toEqual(["v1", "v2", "v3", "v4", "v5"]);
-        expect(replay.truncatedTail).toEqual({ file, offset: start6, bytes: cut - start6 });
+        expect(replay.truncatedTail).toEqual({ file, offset: start6, bytes: k });
         expect(log.lines.some((l) => l.level === "warn" && /torn tail/.test(l.msg))).toBe(true);
         expect(statSync(file).size).toBe(start6);
         expect(await wal.appendData(enc("again"))).toBe(6);
         await wal.close();
+        writeFileSync(file, synced); // back to five entries, the mark at their end
+        writeFileSync(join(dir, SYNCED_FILE), mark);
+        const again = await Wal.open({ dir });
+        await again.wal.close();
       }),
       { numRuns: 15 },
     );
   });
 
-  it("cuts a last record with a flipped byte and nothing after it (a torn write), and zero padding", async () => {
+  it("cuts an unsynced record with a flipped byte followed by zeros (what a power loss can leave)", async () => {
     const dir = tempDir();
-    const file = await writeLog(dir, 4);
-    const buf = readFileSync(file);
-    buf[offsetOf(4) + HEADER_BYTES + 3] ^= 0x40;
-    writeFileSync(file, Buffer.concat([buf, Buffer.alloc(4096)]));
+    const file = await writeLog(dir, 3);
+    const synced = readFileSync(file);
+    const record4 = Buffer.from(readFileSync(await writeLog(tempDir(), 4)).subarray(offsetOf(4)));
+    record4[HEADER_BYTES + 3] ^= 0x40;
+    writeFileSync(file, Buffer.concat([synced, record4, Buffer.alloc(4096)]));
     const { wal, replay } = await Wal.open({ dir });
     expect(replay.entries.map((e) => e.index)).toEqual([1, 2, 3]);
     expect(replay.truncatedTail?.offset).toBe(offsetOf(4));
     await wal.close();
+  });
+
+  it("refuses damage to synced records at the end of the log — a flipped bit in the last record, zeros over the last 4 KiB, a cut — naming file, offset and entries; changes nothing; cuts with repair", async () => {
+    const values = Array.from({ length: 100 }, (_, i) => `value-${i + 1}-${"x".repeat(40)}`);
+    const make = async (): Promise<{ dir: string; file: string; offsets: number[] }> => {
+      const dir = tempDir();
+      const { wal } = await Wal.open({ dir, metadata: META });
+      for (const v of values) await wal.appendData(enc(v));
+      const [file] = wal.segmentFiles();
+      await wal.close();
+      const offsets: number[] = [];
+      for (let at = metaBytes, i = 0; i < values.length; i++) {
+        offsets.push(at);
+        at += entryBytes(enc(values[i]!));
+      }
+      return { dir, file: file!, offsets };
+    };
+    const snapshotOf = (dir: string): string =>
+      readdirSync(dir)
+        .sort()
+        .map((n) => `${n}:${readFileSync(join(dir, n)).toString("hex")}`)
+        .join("\n");
+    const cases: {
+      name: string;
+      damage: (buf: Buffer, offsets: number[]) => Buffer;
+      offset: (o: number[], len: number) => number;
+    }[] = [
+      {
+        name: "one bit flipped in the last record",
+        damage: (buf, o) => {
+          buf[o[99]! + HEADER_BYTES + 20] ^= 0x01;
+          return buf;
+        },
+        offset: (o) => o[99]!,
+      },
+      {
+        name: "zeros over the last 4 KiB",
+        damage: (buf) => {
+          buf.fill(0, buf.length - 4096);
+          return buf;
+        },
+        offset: (o, len) => o.filter((x) => x <= len - 4096).pop()!,
+      },
+      {
+        name: "the last 3 records cut off at a record boundary",
+        damage: (buf, o) => buf.subarray(0, o[97]!),
+        offset: (o) => o[97]!,
+      },
+    ];
+    for (const c of cases) {
+      const { dir, file, offsets } = await make();
+      const pristineLength = statSync(file).size;
+      writeFileSync(file, c.damage(readFileSync(file), offsets));
+      const before = snapshotOf(dir);
+      const err = await Wal.open({ dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, c.name).toBeInstanceOf(CorruptRecordError);
+      const at = c.offset(offsets, pristineLength);
+      const lastIntact = offsets.findIndex((o) => o === at); // entries before `at`
+      expect((err as CorruptRecordError).file).toBe(file);
+      expect((err as CorruptRecordError).offset, c.name).toBe(at);
+      expect((err as Error).message).toContain(`offset ${at}`);
+      expect((err as Error).message).toContain(`last intact entry before it is index ${lastIntact}`);
+      expect((err as Error).message).toContain("--force-truncate-wal");
+      expect(snapshotOf(dir), c.name).toBe(before);
+
+      const log = recordingLogger();
+      const { wal, replay } = await Wal.open({ dir, repair: true, logger: log });
+      expect(replay.entries.map((e) => dec(e.data))).toEqual(values.slice(0, lastIntact));
+      expect(log.lines.some((l) => l.level === "error" && /force-truncate-wal/.test(l.msg))).toBe(true);
+      expect(existsSync(`${file}.damaged`)).toBe(true);
+      expect(await wal.appendData(enc("after"))).toBe(lastIntact + 1);
+      await wal.close();
+      const reopened = await Wal.open({ dir });
+      expect(reopened.replay.entries.length).toBe(lastIntact + 1);
+      await reopened.wal.close();
+    }
+  });
+
+  it("refuses a log whose synced mark is missing, and opens it with repair", async () => {
+    const dir = tempDir();
+    await writeLog(dir, 3);
+    unlinkSync(join(dir, SYNCED_FILE));
+    await expect(Wal.open({ dir })).rejects.toThrow(/synced.*cannot be read/);
+    expect(existsSync(join(dir, SYNCED_FILE))).toBe(false);
+    const { wal, replay } = await Wal.open({ dir, repair: true });
+    expect(replay.entries.length).toBe(3);
+    await wal.close();
+    const again = await Wal.open({ dir });
+    expect(again.replay.entries.length).toBe(3);
+    await again.wal.close();
+  });
+
+  it("refuses segments that are not its own — another program's, or an earlier version's — and changes nothing", async () => {
+    const dir = tempDir();
+    const file = await writeLog(dir, 3);
+    const ours = readFileSync(file);
+    for (const [content, why] of [
+      [
+        Buffer.concat([Buffer.from("0000000004000000", "hex"), Buffer.alloc(60, 7)]),
+        /not a WAL segment of this server/,
+      ],
+      [ours.subarray(SEGMENT_HEADER_BYTES), /earlier version/],
+    ] as const) {
+      writeFileSync(file, content);
+      await expect(Wal.open({ dir })).rejects.toThrow(ForeignDataDirError);
+      await expect(Wal.open({ dir })).rejects.toThrow(why);
+      expect(readFileSync(file).equals(content)).toBe(true);
+    }
   });
 
   it("stops with CorruptRecordError naming the file and offset for a bad record in the middle", async () => {
