@@ -12,7 +12,7 @@ import { grpcMethods, type GrpcMethod } from "./methods.js";
 import { encodeAs, messageArb, nestedTxnArb } from "./gen-protobuf.js";
 
 /** One connection that makes one call with `messages` and reads the answer. */
-export function callConn(m: GrpcMethod, messages: Uint8Array[], holdMs = 300): ConnPlan {
+export function callConn(m: GrpcMethod, messages: Uint8Array[], holdMs = 2000): ConnPlan {
   const body = m.clientStream
     ? Buffer.concat([callHeaders(1, m.path), callData(1, messages, true)])
     : messages.length === 1
@@ -64,7 +64,7 @@ const txn = grpcMethods().find((m) => m.path === "/etcdserverpb.KV/Txn")!;
 const nestedArb: fc.Arbitrary<FuzzInput> = nestedTxnArb.map(({ levels, bytes }) => ({
   class: "grpc-extreme" as const,
   what: `${txn.path} nested ${levels} deep`,
-  conns: [callConn(txn, [bytes], 1000)],
+  conns: [callConn(txn, [bytes])],
 }));
 
 export const grpcExtremeArb: fc.Arbitrary<FuzzInput> = fc.oneof(

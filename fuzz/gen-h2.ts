@@ -38,7 +38,7 @@ function conn(what: string, chunks: ConnPlan["chunks"], more: Partial<ConnPlan> 
   return {
     class: "h2-abuse",
     what,
-    conns: [{ port: "client", chunks, read: true, holdMs: 300, close: "end", ...more }],
+    conns: [{ port: "client", chunks, read: true, holdMs: 200, close: "end", ...more }],
   };
 }
 

@@ -102,7 +102,7 @@ function show(r: IdRef): string {
   return typeof r === "number" ? String(r) : `member#${r.member}`;
 }
 
-function peerInput(what: string, chunks: Chunk[], holdMs = 300, member = 0): FuzzInput {
+function peerInput(what: string, chunks: Chunk[], holdMs = 100, member = 0): FuzzInput {
   return { class: "peer", what, conns: [{ port: "peer", member, chunks, read: true, holdMs, close: "end" }] };
 }
 
@@ -125,7 +125,7 @@ export const peerArb: fc.Arbitrary<FuzzInput> = fc.oneof(
     arbitrary: fc
       .tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }))
       .map(([from, member]) =>
-        peerInput(`"removed" notice from member#${from}`, [sideChunk(from, { t: "removed" })], 300, member),
+        peerInput(`"removed" notice from member#${from}`, [sideChunk(from, { t: "removed" })], 100, member),
       ),
   },
   {

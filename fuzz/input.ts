@@ -49,6 +49,8 @@ export interface ConnPlan {
   read: boolean;
   /** Keep the connection open this long after the last write, then close it. */
   holdMs: number;
+  /** Close earlier, once the server has ended this HTTP/2 stream (or sent GOAWAY, or closed). */
+  awaitStream?: number;
   /** "end": FIN, then close; "destroy": close at once (an RST when data is unread). */
   close: "end" | "destroy";
 }
