@@ -3,6 +3,7 @@
  * its chunks with their repeats and pacing, reads or never reads, holds, closes. Every socket is
  * gone when the returned promise settles, and nothing takes longer than `deadlineMs`.
  */
+import { setMaxListeners } from "node:events";
 import net from "node:net";
 import type { Chunk, ConnPlan, FuzzInput } from "./input.js";
 import { H2StreamEnd } from "./h2-watch.js";
@@ -134,6 +135,7 @@ export async function sendInput(input: FuzzInput, t: SendTargets, deadlineMs: nu
   const started = performance.now();
   const out: SendResult = { connections: 0, refused: 0, bytes: 0, ms: 0 };
   const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // one listener per connection of a flood
   const timer = setTimeout(() => ac.abort(), deadlineMs);
   try {
     const jobs: Promise<void>[] = [];
