@@ -6,23 +6,21 @@
  */
 import fc from "fast-check";
 import { pbType } from "../harness/client/proto.js";
-import { callData, callHeaders, connectionStart, unaryCall } from "./h2-frames.js";
+import { callData, callHeaders, connectionStart } from "./h2-frames.js";
 import { chunk, type ConnPlan, type FuzzInput } from "./input.js";
 import { grpcMethods, type GrpcMethod } from "./methods.js";
 import { encodeAs, messageArb, nestedTxnArb } from "./gen-protobuf.js";
 
 /** One connection that makes one call with `messages` and reads the answer. */
-export function callConn(m: GrpcMethod, messages: Uint8Array[], holdMs = 2000): ConnPlan {
-  const body = m.clientStream
-    ? Buffer.concat([callHeaders(1, m.path), callData(1, messages, true)])
-    : messages.length === 1
-      ? unaryCall(1, m.path, messages[0]!)
-      : Buffer.concat([callHeaders(1, m.path), callData(1, messages, true)]);
+export function callConn(m: GrpcMethod, messages: Uint8Array[], holdMs = 2000, timeout?: string): ConnPlan {
+  const extra: [string, string][] = timeout ? [["grpc-timeout", timeout]] : [];
+  const body = Buffer.concat([callHeaders(1, m.path, extra), callData(1, messages, true)]);
   return {
     port: "client",
     chunks: [chunk(connectionStart()), chunk(body)],
     read: true,
     holdMs,
+    awaitStream: 1,
     close: "end",
   };
 }
@@ -44,12 +42,15 @@ function describe(o: unknown): string {
   return s.length > 300 ? `${s.slice(0, 300)}…` : s;
 }
 
-const extremeCallArb: fc.Arbitrary<FuzzInput> = methodArb.chain((m) =>
+/** A deadline for the call, some short enough to expire while the server works on it. */
+const timeoutArb = fc.option(fc.constantFrom("1n", "1u", "1m", "5m", "100m"), { nil: undefined, freq: 3 });
+
+const extremeCallArb: fc.Arbitrary<FuzzInput> = fc.tuple(methodArb, timeoutArb).chain(([m, timeout]) =>
   fc
     .array(messageArb(pbType(m.requestType)), { minLength: 1, maxLength: m.clientStream ? 4 : 1 })
     .map((msgs) => ({
       class: "grpc-extreme" as const,
-      what: `${m.path} ${describe(msgs.length === 1 ? msgs[0] : msgs)}`,
+      what: `${m.path}${timeout ? ` (grpc-timeout ${timeout})` : ""} ${describe(msgs.length === 1 ? msgs[0] : msgs)}`,
       conns: [
         callConn(
           m,

@@ -96,9 +96,9 @@ export function connectionStart(): Buffer {
   ]);
 }
 
-/** HEADERS (+ END_HEADERS) for a gRPC call on `streamId`. */
-export function callHeaders(streamId: number, path: string): Buffer {
-  return h2Frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, hpackBlock(grpcHeaders(path)));
+/** HEADERS (+ END_HEADERS) for a gRPC call on `streamId`, with `extra` headers (e.g. grpc-timeout). */
+export function callHeaders(streamId: number, path: string, extra: readonly [string, string][] = []): Buffer {
+  return h2Frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, hpackBlock([...grpcHeaders(path), ...extra]));
 }
 
 /** DATA frames carrying gRPC messages, split at 16 KiB (the default max frame size). */
