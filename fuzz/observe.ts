@@ -101,7 +101,17 @@ async function exitDetail(
   node: string,
 ): Promise<Pick<Observation, "detail" | "logTail">> {
   for (let i = 0; i < 10 && server.exitOf(node) === undefined; i++) await sleep(100);
-  return { detail: server.exitOf(node) ?? "the process is gone", logTail: server.logTail(node, 20) };
+  return {
+    detail: server.exitOf(node) ?? "the process is gone",
+    logTail: crashLines(server.logTail(node, 5000)),
+  };
+}
+
+/** What tells why a process died: from its first `panic:`/`fatal error:` line (15 lines), else the last 20 lines. */
+export function crashLines(log: string): string {
+  const lines = log.split("\n");
+  const at = lines.findIndex((l) => /^(panic: |fatal error: )/.test(l));
+  return (at >= 0 ? lines.slice(at, at + 15) : lines.slice(-20)).join("\n");
 }
 
 function refused(r: CanaryResult): boolean {

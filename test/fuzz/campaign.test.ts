@@ -139,6 +139,40 @@ describe("gauntlet fuzz --replay", () => {
     expect(processesMentioning(o.runDir)).toEqual([]);
   });
 
+  it.skipIf(!etcd.ok)(
+    `reproduces etcd 3.4's crash on a Range with an unknown sort target (${etcd.why})`,
+    async () => {
+      // etcd validates sort_order but not sort_target; with a target it does not know, its Range
+      // applier leaves the sorter nil and sort.Sort dereferences it (SIGSEGV, exit code 2).
+      const range = grpcMethods().find((m) => m.path === "/etcdserverpb.KV/Range")!;
+      const file = join(dir, "etcd-sort-target.json");
+      writeReplay(file, {
+        format: "gauntlet-fuzz-replay/1",
+        kind: "crash",
+        node: "n1",
+        detail: "exit code 2",
+        class: "grpc-extreme",
+        seed: 7,
+        index: 126,
+        inputSeed: 0,
+        server: "local etcd x1",
+        foundAfterS: 58,
+        input: {
+          class: "grpc-extreme",
+          what: "Range with sort_target 5",
+          conns: [callConn(range, [encodeAs("RangeRequest", { key: Buffer.from("a"), sortTarget: 5 })])],
+        },
+      });
+      const o = options("replay-etcd", "etcd");
+      const out = await replay(file, o, () => false);
+      expect(out.reproduced).toBe(true);
+      expect(out.found?.kind).toBe("crash");
+      expect(out.found?.detail).toBe("exit code 2");
+      expect(out.found?.logTail).toMatch(/SIGSEGV[\s\S]*sort\.Sort/);
+      expect(processesMentioning(o.runDir)).toEqual([]);
+    },
+  );
+
   it("refuses a file that is not a replay file", async () => {
     const o = options("bad-replay", "reference");
     await expect(replay(join(root, "package.json"), o, () => false)).rejects.toThrow(

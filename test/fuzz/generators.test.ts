@@ -10,6 +10,7 @@ import { raftChunk, sideChunk } from "../../fuzz/gen-peer.js";
 import { grpcMethods, SKIPPED_METHODS } from "../../fuzz/methods.js";
 import { encodeRaftMessage, peerFrame } from "../../fuzz/peer-frames.js";
 import { parseRss } from "../../fuzz/probe.js";
+import { crashLines } from "../../fuzz/observe.js";
 import { chunkBytes } from "../../fuzz/send.js";
 import { raftIdOf } from "../../fuzz/server.js";
 
@@ -154,5 +155,19 @@ describe("probe", () => {
     expect(parseRss("VmRSS:\t  2048 kB\nRssAnon:\t  1024 kB\n")).toBe(1024 * 1024);
     expect(parseRss("VmRSS:\t  2048 kB\n")).toBe(2048 * 1024);
     expect(parseRss("nothing")).toBeUndefined();
+  });
+});
+
+describe("crash log lines", () => {
+  it("start at a Go panic when there is one, else are the log's last lines", () => {
+    const log = [
+      "a",
+      "b",
+      "panic: runtime error: invalid memory address",
+      "[signal SIGSEGV: x]",
+      "goroutine 1",
+    ].join("\n");
+    expect(crashLines(log).split("\n")[0]).toBe("panic: runtime error: invalid memory address");
+    expect(crashLines("x\ny")).toBe("x\ny");
   });
 });
