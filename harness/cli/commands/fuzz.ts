@@ -4,6 +4,7 @@
  * The work is in fuzz/command.ts.
  */
 import type { CommandModule } from "yargs";
+import { serverOptions } from "../server-options.js";
 
 export interface FuzzArgv {
   seed?: number;
@@ -92,37 +93,16 @@ export const fuzzCommand: CommandModule<object, FuzzArgv> = {
         default: false,
         describe: "allow endpoints outside this machine",
       })
-      .option("server", {
-        choices: ["reference", "etcd"] as const,
-        default: "reference" as const,
-        describe: "without --endpoints: the server to start",
-      })
       .option("nodes", {
         type: "number",
         describe:
           "without --endpoints: members to start (default: reference 3, so that there is a peer port; etcd 1)",
       })
-      .option("provider", {
-        choices: ["local", "docker"] as const,
-        default: "local" as const,
-        describe: "without --endpoints: where the server runs",
-      })
-      .option("keep-images", {
-        type: "boolean",
-        default: false,
-        describe: "--provider docker: keep an image built on demand",
-      })
-      .option("etcd-binary", { type: "string", default: "etcd", describe: "--server etcd: the etcd to run" })
-      .option("server-args", { type: "string", describe: "extra flags for every member" })
+      .options(serverOptions)
       .option("results", {
         type: "string",
         default: "results",
         describe: "results root (findings in fuzz/<time>/)",
-      })
-      .option("health-timeout", {
-        type: "number",
-        default: 30,
-        describe: "seconds to wait for a started server",
       })
       .option("keep-data", { type: "boolean", describe: "keep the started servers' data directories" })
       .example("$0 fuzz --time-limit 600", "fuzz the reference server (client and peer ports) for 10 minutes")
