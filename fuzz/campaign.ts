@@ -72,6 +72,18 @@ export class Campaign {
     this.stopped = true;
   }
 
+  /** Tears down the server in use now, whatever the campaign is doing (the last resort of a hard deadline). */
+  async forceClose(): Promise<void> {
+    this.stopped = true;
+    await this.server?.close();
+  }
+
+  /** The longest a campaign may take with these options: inputs, the last input, shrinking, starts. */
+  static hardDeadlineMs(o: CampaignOptions): number {
+    const starts = 4 * o.server.healthTimeoutS * 1000;
+    return o.timeLimitMs + 2 * o.inputTimeoutMs + o.maxShrinks * o.shrinkMs + starts + 60_000;
+  }
+
   private async freshServer(label: string): Promise<{ server: FuzzServer; canary: Canary; base: Baseline }> {
     this.servers++;
     const server = await openServer(
@@ -93,12 +105,14 @@ export class Campaign {
   /** Does `input` do a `kind` to a fresh server? (For shrinking.) */
   private async reproduces(input: FuzzInput, kind: Observation["kind"]): Promise<boolean> {
     const { server, canary, base } = await this.freshServer("shrink");
+    this.server = server;
     try {
       const r = await trial(server, canary, base, this.o.bounds, input, this.o.inputTimeoutMs);
       return r.found?.kind === kind;
     } finally {
       canary.close();
       await server.close();
+      this.server = undefined;
     }
   }
 

@@ -113,7 +113,17 @@ export async function fuzzFromArgv(a: FuzzArgv): Promise<number> {
     }
     log(`fuzz: seed ${o.seed} (replay this campaign with --seed ${o.seed}); results in ${o.runDir}`);
     campaign = new Campaign(o);
-    const report = await campaign.run();
+    const c = campaign;
+    const bound = Campaign.hardDeadlineMs(o);
+    // Every input, canary call and start is bounded; this is the bound on all of them together.
+    const watchdog = setTimeout(() => {
+      log(
+        `fuzz: still running after its hard deadline (${(bound / 1000).toFixed(0)} s): stopping the server and exiting`,
+      );
+      void c.forceClose().finally(() => process.exit(EXIT_ERROR));
+    }, bound);
+    watchdog.unref();
+    const report = await campaign.run().finally(() => clearTimeout(watchdog));
     log(
       `fuzz: ${report.inputs} inputs in ${report.durationS.toFixed(0)} s (${report.inputsPerS.toFixed(1)}/s), ` +
         `${(report.bytesSent / MiB).toFixed(0)} MiB sent, stopped by ${report.stoppedBy}; ` +
