@@ -65,7 +65,7 @@ export const fuzzCommand: CommandModule<object, FuzzArgv> = {
       })
       .option("fd-slack", {
         type: "number",
-        default: 64,
+        default: 32,
         describe: "open descriptors allowed above the start, 2 s after an input",
       })
       .option("max-fuzzer-rss", { type: "number", default: 1024, describe: "MiB the fuzzer itself may use" })
