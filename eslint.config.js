@@ -22,7 +22,8 @@ const layers = {
     "harness/runner",
     "harness/providers",
   ),
-  bench: forbid("cli", "nemesis"),
+  bench: forbid("cli", "nemesis", "fuzz"),
+  fuzz: forbid("cli", "nemesis", "workloads", "impl"),
 };
 const pureCore = ["node:*", "fs", "net", "os", "crypto"];
 

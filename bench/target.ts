@@ -30,6 +30,8 @@ export interface TargetOptions {
   keepData?: boolean;
   /** docker: keep an image built on demand (default: removed at teardown). */
   keepImages?: boolean;
+  /** Where a started cluster keeps data and logs (default: a new folder under `<results>/bench/`). */
+  runDir?: string;
   log: (line: string) => void;
 }
 
@@ -39,6 +41,8 @@ export interface Target {
   describe: string;
   servers: ServerProcess[];
   serversNote?: string;
+  /** The cluster this target started (none for `--endpoints`). */
+  cluster?: Cluster;
   version(): Promise<string>;
   close(): Promise<void>;
 }
@@ -88,7 +92,9 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     };
   }
   const id = runId();
-  const runDir = resolve(o.results, "bench", `${new Date().toISOString().replace(/[:.]/g, "-")}-${id}`);
+  const runDir = resolve(
+    o.runDir ?? join(o.results, "bench", `${new Date().toISOString().replace(/[:.]/g, "-")}-${id}`),
+  );
   const spec = { nodes: o.nodes, runDir, runId: id, log: o.log };
   // local: loopback, no namespaces (a benchmark needs no faults, and veth + bridge add CPU per
   // packet). docker: containers on the run's network, images built locally (docs/docker.md).
@@ -123,6 +129,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     endpoints,
     describe: `${o.provider} ${o.server} x${o.nodes} (${runDir})`,
     servers,
+    cluster,
     serversNote:
       servers.length === 0 ? `server CPU is not measured for ${o.provider} members (no host pid)` : undefined,
     version: async () => `${await cluster.serverVersion()} (Status: ${await statusVersion(endpoints)})`,

@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sourceFolders = ["impl", "harness", "workloads", "nemesis", "checkers", "bench", "cli"];
+const sourceFolders = ["impl", "harness", "workloads", "nemesis", "checkers", "bench", "cli", "fuzz"];
 
 function tsFiles(dir, endings = [".ts"]) {
   if (!existsSync(dir)) return [];

@@ -6,6 +6,7 @@
 import type { CommandModule } from "yargs";
 import { BENCH_OPS } from "../../bench/types.js";
 import type { BenchArgv } from "../../bench/argv.js";
+import { serverOptions } from "../server-options.js";
 
 export const benchCommand: CommandModule<object, BenchArgv> = {
   command: "bench <op>",
@@ -87,37 +88,16 @@ export const benchCommand: CommandModule<object, BenchArgv> = {
         default: false,
         describe: "allow --endpoints outside this machine",
       })
-      .option("server", {
-        choices: ["reference", "etcd"] as const,
-        default: "reference" as const,
-        describe: "without --endpoints: the server to start",
-      })
       .option("nodes", {
         type: "number",
         default: 1,
         describe: "without --endpoints: cluster members to start",
       })
-      .option("provider", {
-        choices: ["local", "docker"] as const,
-        default: "local" as const,
-        describe: "without --endpoints: where the cluster runs",
-      })
-      .option("keep-images", {
-        type: "boolean",
-        default: false,
-        describe: "--provider docker: keep an image built on demand (default: removed at the end)",
-      })
-      .option("etcd-binary", { type: "string", default: "etcd", describe: "--server etcd: the etcd to run" })
-      .option("server-args", { type: "string", describe: "extra flags for every member" })
+      .options(serverOptions)
       .option("results", {
         type: "string",
         default: "results",
         describe: "where started clusters keep data and logs",
-      })
-      .option("health-timeout", {
-        type: "number",
-        default: 30,
-        describe: "seconds to wait for a started cluster",
       })
       .example(
         "$0 bench put --endpoints 127.0.0.1:2379 --clients 64 --duration 10",

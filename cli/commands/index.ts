@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import { benchCommand } from "./bench.js";
 import { checkCommand } from "./check.js";
 import { compareCommand } from "./compare.js";
+import { fuzzCommand } from "./fuzz.js";
 import { imagesCommand } from "./images.js";
 import { cleanupCommand } from "./cleanup.js";
 import { runCommand } from "./run.js";
@@ -15,4 +16,5 @@ export const commands: CommandModule<any, any>[] = [
   benchCommand,
   compareCommand,
   imagesCommand,
+  fuzzCommand,
 ];

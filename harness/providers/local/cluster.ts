@@ -50,6 +50,7 @@ export class LocalCluster implements Cluster {
   private tornDown = false;
   private added: IptablesRecord[] = [];
   private grudge: Record<string, string[]> = {};
+  private readonly exits = new Map<string, { code: number | null; signal: string | null }>();
 
   constructor(private readonly p: LocalClusterParts) {
     this.nodes = [...p.members.keys()];
@@ -73,8 +74,10 @@ export class LocalCluster implements Cluster {
       );
     this.capabilities = caps;
     for (const [node, m] of p.members) {
-      m.onUnexpectedExit = (code, signal) =>
+      m.onUnexpectedExit = (code, signal) => {
+        this.exits.set(node, { code, signal });
         p.log(`member ${node} exited unexpectedly (code ${code}, signal ${signal})`);
+      };
     }
   }
 
@@ -104,6 +107,11 @@ export class LocalCluster implements Cluster {
 
   async serverVersion(): Promise<string> {
     return this.p.version;
+  }
+
+  /** How a member last exited without having been killed by the harness (undefined: it did not). */
+  unexpectedExit(node: string): { code: number | null; signal: string | null } | undefined {
+    return this.exits.get(node);
   }
 
   /** Pids of running members (for tests and the cleanup check). */
