@@ -328,6 +328,8 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   };
 
   const ids = (): number[] => [...started].filter((x) => !removed.has(x));
+  /** Members whose disk was full at some point: only they may hold a NOSPACE alarm. */
+  const filled = new Set<number>();
   /** The disk has space again; the operator disarms the member's NOSPACE alarm (etcdctl alarm disarm). */
   const freeDisk = (node: number): void => {
     const disk = disks[node - 1]!;
@@ -425,6 +427,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
         const disk = disks[e.node - 1];
         if (!disk) break;
         disk.full = true;
+        filled.add(e.node);
         what = `disk-full ${e.node} for ${e.ticks * HEARTBEAT_MS}ms`;
         sched.at(e.ticks * HEARTBEAT_MS, () => freeDisk(e.node));
         break;
@@ -600,6 +603,10 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
     violate(
       `members did not converge: applied ${[...live.entries()].map(([k, i]) => `${k}:${i.loop.appliedIndex}`).join(" ")}, highest ${maxApplied}`,
     );
+  // Alarms are per member: one whose disk never filled holds none (not another member's).
+  for (const [node, inc] of live)
+    if (!filled.has(node) && inc.server.hasAlarm(AlarmType.NOSPACE))
+      violate(`member ${node} holds a NOSPACE alarm though its disk never filled`);
   for (const inc of live.values()) {
     inc.env.kill();
     inc.loop.stop();
