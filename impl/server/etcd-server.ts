@@ -281,9 +281,10 @@ export class EtcdServer implements Core {
         break;
       case "alarm": {
         // At run time alarms change when requested (they must work on a full disk); the log
-        // only carries them across restarts.
+        // only carries them across restarts. Alarms are per member: replaying another member's
+        // entry changes nothing here.
         const a = cmd.request;
-        if (index <= this.replayedUpTo) {
+        if (index <= this.replayedUpTo && String(a.memberID) === this.memberId.toString()) {
           if (a.action === AlarmAction.ACTIVATE) this.alarms.add(a.alarm);
           else if (a.action === AlarmAction.DEACTIVATE) this.alarms.delete(a.alarm);
         }

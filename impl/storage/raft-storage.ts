@@ -25,6 +25,7 @@ import type { ConfState, Entry, EntryType, HardState, Snapshot } from "../raft/t
 import { emptyHardState, isEmptyHardState, isEmptySnapshot } from "../raft/types.js";
 import { CorruptSnapshotError, WalInconsistentError } from "./errors.js";
 import { Snapshotter } from "./snap.js";
+import { Turns } from "./turns.js";
 import { silentLogger } from "./types.js";
 import type { StorageLogger, WalStats } from "./types.js";
 import { Wal } from "./wal.js";
@@ -111,6 +112,13 @@ export class RaftDiskStorage {
   /** Hand this to the Raft core as its `Storage`. Change it only through this class. */
   readonly memory: MemoryStorage;
   private snapshotting = false;
+  /**
+   * Its own snapshots and received ones take turns, each whole (file, WAL marker, memory): a
+   * snapshot of its own made after a newer received one is out of date and writes nothing (a
+   * WAL marker older than the one before it would make the log's jump to the newer snapshot
+   * unreadable), and a prune never meets a snapshot file being written.
+   */
+  private readonly snapshotTurns = new Turns();
   private unlock: () => Promise<void> = async () => {};
 
   private constructor(
@@ -229,8 +237,12 @@ export class RaftDiskStorage {
    * `NoSpaceError`), `memory` is unchanged and the Ready must not be acted on: neither send its
    * messages nor advance; save the same Ready again later, or stop the member.
    */
-  async save(rd: RaftPersist): Promise<void> {
+  save(rd: RaftPersist): Promise<void> {
     const snap = rd.snapshot && !isEmptySnapshot(rd.snapshot) ? rd.snapshot : undefined;
+    return snap ? this.snapshotTurns.run(() => this.persist(rd, snap)) : this.persist(rd, undefined);
+  }
+
+  private async persist(rd: RaftPersist, snap: Snapshot | undefined): Promise<void> {
     const entries = rd.entries ?? [];
     const hs = rd.hardState && !isEmptyHardState(rd.hardState) ? rd.hardState : undefined;
     if (snap) {
@@ -268,28 +280,36 @@ export class RaftDiskStorage {
     if (this.snapshotting) return "busy";
     this.snapshotting = true;
     try {
-      if (index <= this.memory.snapshot().metadata.index) return "out-of-date";
-      const term = this.memory.term(index);
-      if (typeof term !== "number")
-        throw new RangeError(`createSnapshot: no term for index ${index} (${term})`);
-      await this.snapshotter.save({ index, term, data: encodeRaftSnapshotData(confState, data) });
-      await this.wal.saveSnapshotMarker({ index, term });
-      const snap = this.memory.createSnapshot(index, confState, data);
-      if (snap === "out-of-date") return snap;
-      const compactTo = index - this.opts.catchUpEntries;
-      if (compactTo > this.memory.firstIndex() - 1) this.memory.compact(compactTo);
-      const released = await this.wal.releaseTo(index);
-      const pruned = await this.snapshotter.prune(this.opts.keepSnapshots);
-      this.opts.logger.info("storage: saved a raft snapshot", {
-        index,
-        term,
-        releasedSegments: released,
-        prunedSnapshots: pruned.length,
-      });
-      return snap;
+      return await this.snapshotTurns.run(() => this.makeSnapshot(index, confState, data));
     } finally {
       this.snapshotting = false;
     }
+  }
+
+  private async makeSnapshot(
+    index: number,
+    confState: ConfState,
+    data: Uint8Array,
+  ): Promise<Snapshot | "out-of-date"> {
+    if (index <= this.memory.snapshot().metadata.index) return "out-of-date";
+    const term = this.memory.term(index);
+    if (typeof term !== "number")
+      throw new RangeError(`createSnapshot: no term for index ${index} (${term})`);
+    await this.snapshotter.save({ index, term, data: encodeRaftSnapshotData(confState, data) });
+    await this.wal.saveSnapshotMarker({ index, term });
+    const snap = this.memory.createSnapshot(index, confState, data);
+    if (snap === "out-of-date") return snap;
+    const compactTo = index - this.opts.catchUpEntries;
+    if (compactTo > this.memory.firstIndex() - 1) this.memory.compact(compactTo);
+    const released = await this.wal.releaseTo(index);
+    const pruned = await this.snapshotter.prune(this.opts.keepSnapshots);
+    this.opts.logger.info("storage: saved a raft snapshot", {
+      index,
+      term,
+      releasedSegments: released,
+      prunedSnapshots: pruned.length,
+    });
+    return snap;
   }
 
   stats(): WalStats {

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { CorruptSnapshotError, NoSpaceError, isNoSpace } from "./errors.js";
 import { fsyncDir, mkdirDurable } from "./fsutil.js";
+import { Turns } from "./turns.js";
 import { silentLogger } from "./types.js";
 import type { Snapshot, SnapshotMarker, StorageLogger } from "./types.js";
 
@@ -73,6 +74,13 @@ export function decodeSnapshot(buf: Buffer, file: string): Snapshot {
 }
 
 export class Snapshotter {
+  /**
+   * Saves and prunes take turns. A member can save a snapshot received from the leader while
+   * its own snapshot is being made; a prune in between would delete the other save's temp file
+   * (its rename then fails), and two saves of one name would share a temp file.
+   */
+  private readonly turns = new Turns();
+
   constructor(
     readonly dir: string,
     private readonly logger: StorageLogger = silentLogger,
@@ -90,7 +98,11 @@ export class Snapshotter {
   }
 
   /** Writes a snapshot durably (temp file, fdatasync, rename, directory fsync); returns its path. */
-  async save(s: Snapshot): Promise<string> {
+  save(s: Snapshot): Promise<string> {
+    return this.turns.run(() => this.write(s));
+  }
+
+  private async write(s: Snapshot): Promise<string> {
     await mkdirDurable(this.dir);
     const path = join(this.dir, snapName(s));
     const tmp = `${path}.tmp`;
@@ -138,8 +150,15 @@ export class Snapshotter {
     return undefined;
   }
 
-  /** Removes temp files and all but the `keep` newest snapshots. Returns the removed paths. */
-  async prune(keep: number): Promise<string[]> {
+  /**
+   * Removes temp files (none is being written: saves and prunes take turns) and all but the
+   * `keep` newest snapshots. Returns the removed paths.
+   */
+  prune(keep: number): Promise<string[]> {
+    return this.turns.run(() => this.removeOld(keep));
+  }
+
+  private async removeOld(keep: number): Promise<string[]> {
     const removed: string[] = [];
     for (const name of await readdir(this.dir))
       if (name.endsWith(".snap.tmp")) {

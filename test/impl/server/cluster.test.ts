@@ -9,7 +9,14 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { etcdctl as etcdctlCap } from "../../support/env.js";
 import { connect } from "./grpc-client.js";
 import { etcdctl, removePrivateBuild } from "./support.js";
-import { get, makeCluster, status, waitForLeader, type Cluster } from "./cluster-support.js";
+import {
+  get,
+  makeCluster,
+  status,
+  waitForLeader,
+  type Cluster,
+  type ClusterMember,
+} from "./cluster-support.js";
 
 let cluster: Cluster | undefined;
 afterEach(async () => {
@@ -175,6 +182,40 @@ describe.skipIf(!etcdctlCap.ok)(`3-member cluster (${etcdctlCap.why})`, () => {
     expect(seen.size).toBe(120);
     expect(follower.out).toMatch(/restored a snapshot from the leader/);
     expect((await hashes(c)).size).toBe(1);
+  }, 60_000);
+
+  it("alarms are per member: a member restarted after another raised NOSPACE does not take it as its own", async () => {
+    const c = await startAll(3, ["--heartbeat-interval", "50", "--election-timeout", "500"]);
+    const [full, other] = c.members as [ClusterMember, ClusterMember];
+    const g = connect(full.endpoint);
+    const alarms = async (m: ClusterMember): Promise<string> =>
+      (await etcdctl(m.endpoint, ["alarm", "list", "--command-timeout=3s"])).stdout.trim();
+    try {
+      const list = (await etcdctl(full.endpoint, ["member", "list"])).stdout.split("\n");
+      const hex = list.find((l) => l.split(", ")[2] === full.name)!.split(", ")[0]!;
+      const id = BigInt(`0x${hex}`).toString();
+      // As a full disk does: the alarm is raised on `full` and its entry goes through the log.
+      await g.maintenance("Alarm", { action: 1 /* ACTIVATE */, memberID: id, alarm: 1 /* NOSPACE */ }, 5000);
+    } finally {
+      g.close();
+    }
+    expect(await alarms(full)).toMatch(/alarm:NOSPACE/);
+    expect(await alarms(other)).toBe("");
+    expect((await etcdctl(other.endpoint, ["put", "per-member", "1", "--command-timeout=3s"])).code).toBe(0);
+    await settle(c);
+    // Restarted, `other` replays the alarm entry of `full`: not its alarm.
+    await c.kill(other);
+    await c.start(other);
+    await settle(c);
+    expect(await alarms(other)).toBe("");
+    expect((await etcdctl(other.endpoint, ["put", "per-member", "2", "--command-timeout=3s"])).code).toBe(0);
+    // Restarted, `full` replays its own: still raised until disarmed.
+    await c.kill(full);
+    await c.start(full);
+    await settle(c);
+    expect(await alarms(full)).toMatch(/alarm:NOSPACE/);
+    expect((await etcdctl(full.endpoint, ["alarm", "disarm", "--command-timeout=5s"])).code).toBe(0);
+    expect(await alarms(full)).toBe("");
   }, 60_000);
 
   it("adds a member (--initial-cluster-state existing), moves the leader to it, removes it (it stops); adds and promotes a learner", async () => {

@@ -108,6 +108,38 @@ describe("RaftDiskStorage", () => {
     await storage.close();
   });
 
+  it("saves a leader's snapshot while making its own: both complete and the leader's is recovered", async () => {
+    // A member that gets its disk back catches up from the leader's snapshot while retrying its
+    // own; the prune after its own snapshot used to delete the leader's half-written file.
+    const dataDir = tempDir();
+    let { storage } = await RaftDiskStorage.open({ dataDir });
+    const big = new Uint8Array(8 << 20).fill(3);
+    const cs = { voters: [1, 2, 3], learners: [] };
+    let base = 0;
+    for (let k = 0; k < 6; k++, base += 100) {
+      await storage.save({
+        entries: Array.from({ length: 10 }, (_, i) => ent(base + i + 1, 3)),
+        hardState: { term: 3, vote: 0, commit: base + 10 },
+      });
+      const leaderSnap: Snapshot = { metadata: { index: base + 100, term: 3, confState: cs }, data: big };
+      const received = storage.save({
+        snapshot: leaderSnap,
+        hardState: { term: 3, vote: 0, commit: base + 100 },
+      });
+      const own = storage.createSnapshot(base + 10, cs, enc("own"));
+      await expect(received).resolves.toBeUndefined();
+      await own;
+      expect(storage.memory.snapshot().metadata.index).toBe(base + 100);
+    }
+    await storage.close();
+    const reopened = await RaftDiskStorage.open({ dataDir });
+    storage = reopened.storage;
+    expect(reopened.recovered.snapshot?.metadata.index).toBe(base);
+    expect(reopened.recovered.snapshot!.data.byteLength).toBe(big.byteLength);
+    expect(readdirSync(join(dataDir, "member", "snap")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    await storage.close();
+  });
+
   it("ignores a snapshot file whose WAL marker never made it (crash between file and marker)", async () => {
     const dataDir = tempDir();
     let { storage } = await RaftDiskStorage.open({ dataDir });

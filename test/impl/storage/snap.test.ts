@@ -50,4 +50,39 @@ describe("snapshot files", () => {
     expect(existsSync(`${p20}.broken`)).toBe(true);
     expect(log.lines.some((l) => l.level === "error" && l.fields?.file === p20)).toBe(true);
   });
+  it("a prune while a snapshot is being written waits for it instead of deleting its temp file", async () => {
+    // A member saving a snapshot received from the leader while its own snapshot (and the prune
+    // after it) runs: the prune used to unlink the other's .snap.tmp, whose rename then failed
+    // with ENOENT and stopped the member.
+    const dir = tempDir();
+    const s = new Snapshotter(dir);
+    await s.save({ index: 1, term: 1, data: enc("old") });
+    const big = new Uint8Array(8 << 20).fill(7);
+    for (let index = 10; index < 15; index++) {
+      const tmp = join(dir, `${snapName({ index, term: 2 })}.tmp`);
+      const saving = s.save({ index, term: 2, data: big });
+      const deadline = Date.now() + 10_000;
+      // Prune as soon as the temp file exists, i.e. while the save is between open and rename.
+      while (
+        !existsSync(tmp) &&
+        !existsSync(join(dir, snapName({ index, term: 2 }))) &&
+        Date.now() < deadline
+      )
+        await new Promise((r) => setImmediate(r));
+      const pruning = s.prune(2);
+      await expect(saving).resolves.toBe(join(dir, snapName({ index, term: 2 })));
+      await pruning;
+      expect((await s.list()).map((x) => x.marker.index)).toEqual([index, index === 10 ? 1 : index - 1]);
+    }
+    expect(readdirSync(dir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a prune still removes a temp file left by an earlier process", async () => {
+    const dir = tempDir();
+    const s = new Snapshotter(dir);
+    await s.save({ index: 5, term: 1, data: enc("kept") });
+    writeFileSync(join(dir, `${snapName({ index: 9, term: 1 })}.tmp`), "half");
+    expect(await s.prune(2)).toEqual([join(dir, `${snapName({ index: 9, term: 1 })}.tmp`)]);
+    expect(readdirSync(dir)).toEqual([snapName({ index: 5, term: 1 })]);
+  });
 });

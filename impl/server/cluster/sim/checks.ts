@@ -1,6 +1,7 @@
 /** The checks after the faults stop: liveness and convergence (see README.md). */
 import type { ClientEvent } from "./clients.js";
 import type { SimCluster } from "./cluster.js";
+import { AlarmType } from "../../pb.js";
 
 /** Liveness: some write invoked after the faults stopped (at `faultMs`) succeeded. */
 export function checkLiveness(c: SimCluster, history: readonly ClientEvent[], faultMs: number): void {
@@ -17,6 +18,13 @@ export function writeSucceededAfter(history: readonly ClientEvent[], time: numbe
     else if (e.kind === "ok" && e.f !== "read" && invokedAfter.has(e.process)) return true;
   }
   return false;
+}
+
+/** Alarms are per member: one whose disk never filled holds none (not another member's). */
+export function checkAlarms(c: SimCluster): void {
+  for (const [node, inc] of c.live)
+    if (!c.filled.has(node) && inc.server.hasAlarm(AlarmType.NOSPACE))
+      c.violate(`member ${node} holds a NOSPACE alarm though its disk never filled`);
 }
 
 /** Convergence: within 5 simulated seconds every member catches up to the same applied index. */

@@ -53,6 +53,8 @@ export class SimCluster {
   readonly started: Set<number>;
   /** Members removed from the cluster (never restarted). */
   readonly removed = new Set<number>();
+  /** Members whose disk was full at some point: only they may hold a NOSPACE alarm. */
+  readonly filled = new Set<number>();
   /** The member table a joining member starts with (as join.ts asks the cluster for it). */
   readonly joinTable = new Map<number, MemberInfo[]>();
   /** The highest applied index reached by any member. */

@@ -90,6 +90,7 @@ function diskFull(c: SimCluster, node: number, ticks: number): string {
   const disk = c.disks[node - 1];
   if (!disk) return "disk-full";
   disk.full = true;
+  c.filled.add(node);
   c.sched.at(ticks * HEARTBEAT_MS, () => c.freeDisk(node));
   return `disk-full ${node} for ${ticks * HEARTBEAT_MS}ms`;
 }

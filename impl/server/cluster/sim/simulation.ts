@@ -18,7 +18,7 @@
  * final checks (checks.ts).
  */
 import type { ClientEvent } from "./clients.js";
-import { checkConvergence, checkLiveness } from "./checks.js";
+import { checkAlarms, checkConvergence, checkLiveness } from "./checks.js";
 import { HEARTBEAT_MS } from "./cluster-config.js";
 import { SimCluster } from "./cluster.js";
 import { scheduleFaults } from "./faults.js";
@@ -123,6 +123,7 @@ export async function simulateServer(o: ServerSimOptions): Promise<ServerSimResu
   await cluster.sched.run(faultMs + quietMs + clientTimeoutMs + 1000, () => load.finished());
   checkLiveness(cluster, load.history, faultMs);
   await checkConvergence(cluster);
+  checkAlarms(cluster);
   cluster.shutdown();
   return result(o.seed, schedule, cluster, load);
 }
