@@ -1,12 +1,9 @@
 /**
  * impl/storage — the reference server's only disk I/O: a write-ahead log with group commit
- * (wal.ts), snapshot files (snap.ts), the single-node server's storage on top of both
- * (server-storage.ts), and a Raft member's durable storage behind impl/raft's MemoryStorage
- * (raft-storage.ts). See README.md for the layout on disk, the record format and the
- * recovery rules.
+ * (wal.ts), snapshot files (snap.ts), and a Raft member's durable storage on top of both,
+ * behind impl/raft's MemoryStorage (raft-storage.ts). See README.md for the layout on disk, the
+ * record format and the recovery rules.
  */
-export { ServerStorage } from "./server-storage.js";
-export type { ServerStorageOptions, Recovered, ServerStorageStats } from "./server-storage.js";
 export { RaftDiskStorage, encodeRaftSnapshotData, decodeRaftSnapshotData } from "./raft-storage.js";
 export type { RaftStorageOptions, RaftRecovered, RaftPersist } from "./raft-storage.js";
 export { Wal, DEFAULT_SEGMENT_BYTES } from "./wal.js";

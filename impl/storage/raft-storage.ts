@@ -1,7 +1,8 @@
 /**
- * Durable storage for a Raft member (issue 5): the WAL and snapshot files behind impl/raft's
- * `Storage` interface, the way etcd pairs its WAL with raft's MemoryStorage. Raft reads from
- * `memory` (a `MemoryStorage`); this class makes every change durable before putting it there.
+ * Durable storage for a Raft member (every member, a single node included): the WAL and
+ * snapshot files behind impl/raft's `Storage` interface, the way etcd pairs its WAL with raft's
+ * MemoryStorage. Raft reads from `memory` (a `MemoryStorage`); this class makes every change
+ * durable before putting it there.
  *
  *     const { storage, recovered } = await RaftDiskStorage.open({ dataDir, logger, metadata });
  *     if (recovered.snapshot) store.restore(recovered.snapshot.data);
@@ -11,7 +12,7 @@
  *     // after applying up to `index`, every --snapshot-count entries:
  *     await storage.createSnapshot(index, confState, store.serialize());
  *
- * Layout and recovery rules are the single-node ones (README.md): `<dataDir>/member/wal`,
+ * Layout and recovery rules are in README.md: `<dataDir>/member/wal`,
  * `<dataDir>/member/snap/<term>-<index>.snap`. A snapshot file counts only if the WAL holds
  * its marker (as etcd's ValidSnapshotEntries): the file is written first, then the marker, so
  * a crash between the two leaves an orphan file that is ignored. On open the hard state's

@@ -1,7 +1,7 @@
 /**
- * The public types of `impl/storage`: what the server (and, in issue 5, the Raft glue) hands to
- * the write-ahead log and gets back from it. Everything here is plain data; the classes that do
- * the disk I/O are `Wal` (wal.ts), `Snapshotter` (snap.ts) and `ServerStorage` (server-storage.ts).
+ * The public types of `impl/storage`: what a Raft member's storage hands to the write-ahead log
+ * and gets back from it. Everything here is plain data; the classes that do the disk I/O are
+ * `Wal` (wal.ts), `Snapshotter` (snap.ts) and `RaftDiskStorage` (raft-storage.ts).
  */
 
 /** Where log lines go. Structurally compatible with impl/server's `Logger`. */
@@ -15,8 +15,8 @@ export interface StorageLogger {
 export const silentLogger: StorageLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
- * One log entry. For the single-node server `term` is 1 and `data` is an encoded request; for
- * Raft it is a Raft entry (`type` 0 = normal, 1 = conf change, as etcd's raftpb.EntryType).
+ * One log entry: a Raft entry (`type` 0 = normal, 1 = conf change, as etcd's raftpb.EntryType);
+ * `Wal.appendData` gives its entries the WAL's `dataTerm` and type 0.
  * Index starts at 1; an entry appended with an index at or below the last one replaces the
  * suffix from that index (Raft's log overwrite), on disk and on replay.
  */
@@ -40,7 +40,7 @@ export interface SnapshotMarker {
   term: number;
 }
 
-/** A snapshot as saved and loaded: its position, the opaque state bytes (mvcc `serialize()`). */
+/** A snapshot file as saved and loaded: its position and its opaque bytes (for Raft, the ConfState and the store's `serialize()`). */
 export interface Snapshot extends SnapshotMarker {
   data: Uint8Array;
 }

@@ -5,15 +5,14 @@
  * single write and single fdatasync (group commit), so N concurrent appenders cost about one
  * fsync per batch, not per record.
  *
- * What it holds is what Raft needs (and what the single-node server uses a subset of): entries
- * (index, term, type, opaque data), hard state, snapshot markers, and caller metadata at the
- * head of every segment. An entry at or below the last index replaces the suffix from there,
- * on replay as in memory (Raft's log overwrite).
+ * What it holds is what Raft needs: entries (index, term, type, opaque data), hard state,
+ * snapshot markers, and caller metadata at the head of every segment. An entry at or below the
+ * last index replaces the suffix from there, on replay as in memory (Raft's log overwrite).
  *
  * Usage:
  *
  *     const { wal, replay } = await Wal.open({ dir, metadata, logger });
- *     const index = await wal.appendData(bytes);         // single node: the WAL picks the index
+ *     const index = await wal.appendData(bytes);         // the WAL picks the index (tests, bench:wal)
  *     await wal.save([{ index, term, type: 0, data }], hs); // Raft: entries + hard state, one sync
  *     await wal.saveSnapshotMarker({ index, term });      // after the snapshot file is durable
  *     await wal.releaseTo(index);                         // drop segments the snapshot covers

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StorageLogger } from "../../../impl/storage/types.js";
+import type { MemoryStorage } from "../../../impl/raft/storage.js";
+import type { Entry } from "../../../impl/raft/types.js";
 
 const made: string[] = [];
 
@@ -34,3 +36,11 @@ export function recordingLogger(): StorageLogger & { lines: LogLine[] } {
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The entries a RaftDiskStorage's memory holds after `index` (none when its log ends there). */
+export function entriesAfter(memory: MemoryStorage, index: number): readonly Entry[] {
+  if (memory.lastIndex() <= index) return [];
+  const got = memory.entries(index + 1, memory.lastIndex() + 1, Number.MAX_SAFE_INTEGER);
+  if (typeof got === "string") throw new Error(`entries after ${index}: ${got}`);
+  return got;
+}

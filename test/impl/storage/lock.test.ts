@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ServerStorage } from "../../../impl/storage/server-storage.js";
+import { RaftDiskStorage } from "../../../impl/storage/raft-storage.js";
 import { DataDirLockedError } from "../../../impl/storage/lock.js";
 import { recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
 
@@ -24,18 +24,19 @@ function withLock(content: string): string {
 describe.skipIf(process.platform !== "linux")("data dir lock", () => {
   it("refuses a dir locked by another live process", async () => {
     const dataDir = withLock(identityOf(process.ppid));
-    await expect(ServerStorage.open({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
-    await expect(ServerStorage.open({ dataDir })).rejects.toThrow(`in use by process ${process.ppid}`);
+    await expect(RaftDiskStorage.open({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+    await expect(RaftDiskStorage.open({ dataDir })).rejects.toThrow(`in use by process ${process.ppid}`);
   });
 
   it("takes over a lock whose pid is alive but was recycled (start time differs), and a dead pid's", async () => {
     for (const content of [`${process.ppid} 1`, "999999999 5"]) {
       const dataDir = withLock(content);
       const log = recordingLogger();
-      const { storage } = await ServerStorage.open({ dataDir, logger: log });
+      const { storage } = await RaftDiskStorage.open({ dataDir, logger: log });
       expect(log.lines.some((l) => /took over/.test(l.msg))).toBe(true);
       expect(readFileSync(join(dataDir, "member", "lock"), "utf8")).toBe(identityOf(process.pid));
       await storage.close();
+      expect(existsSync(join(dataDir, "member", "lock"))).toBe(false);
     }
   });
 
@@ -58,7 +59,7 @@ describe.skipIf(process.platform !== "linux")("data dir lock", () => {
       expect(readFileSync(`/proc/${pid}/stat`, "utf8")).toMatch(/\) Z /);
       const dataDir = withLock(owner);
       const log = recordingLogger();
-      const { storage } = await ServerStorage.open({ dataDir, logger: log });
+      const { storage } = await RaftDiskStorage.open({ dataDir, logger: log });
       expect(log.lines.some((l) => /took over/.test(l.msg))).toBe(true);
       await storage.close();
       expect(existsSync(join(dataDir, "member", "lock"))).toBe(false);

@@ -1,18 +1,19 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RaftDiskStorage } from "../../../impl/storage/raft-storage.js";
 import type { RaftRecovered } from "../../../impl/storage/raft-storage.js";
 import { Snapshotter } from "../../../impl/storage/snap.js";
 import { Wal } from "../../../impl/storage/wal.js";
+import { WalInconsistentError } from "../../../impl/storage/errors.js";
 import { MemoryStorage } from "../../../impl/raft/storage.js";
 import { RawNode } from "../../../impl/raft/rawnode.js";
 import { SeededRand } from "../../../impl/raft/rand.js";
 import { decodeConfChange } from "../../../impl/raft/confchange.js";
 import { EntryType, Role } from "../../../impl/raft/types.js";
 import type { Entry, Snapshot } from "../../../impl/raft/types.js";
-import { dec, enc, recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
+import { dec, enc, entriesAfter, recordingLogger, removeTempDirs, tempDir } from "./helpers.js";
 
 afterAll(removeTempDirs);
 
@@ -85,6 +86,51 @@ describe("RaftDiskStorage", () => {
     expect(storage.memory.lastIndex()).toBe(40);
     expect(storage.memory.term(30)).toBe(1);
     await storage.close();
+  });
+
+  it("keeps the newest keepSnapshots snapshot files; what a reopen hands back is plain Uint8Arrays", async () => {
+    const dataDir = tempDir();
+    const { storage } = await RaftDiskStorage.open({ dataDir, segmentBytes: 512, catchUpEntries: 0 });
+    for (let i = 1; i <= 40; i++) {
+      await storage.save({ entries: [ent(i, 1)], hardState: { term: 1, vote: 1, commit: i } });
+      if (i % 10 === 0) await storage.createSnapshot(i, { voters: [1], learners: [] }, enc(`state@${i}`));
+    }
+    await storage.close();
+    const snaps = readdirSync(join(dataDir, "member", "snap")).filter((n) => n.endsWith(".snap"));
+    expect(snaps.sort()).toEqual([
+      "0000000000000001-000000000000001e.snap",
+      "0000000000000001-0000000000000028.snap",
+    ]);
+    const { storage: again, recovered } = await RaftDiskStorage.open({ dataDir });
+    expect(recovered.snapshot?.metadata.index).toBe(40);
+    expect(dec(recovered.snapshot!.data)).toBe("state@40");
+    await again.save({ entries: [ent(41, 1)], hardState: { term: 1, vote: 1, commit: 41 } });
+    await again.close();
+    const { storage: third, recovered: r3 } = await RaftDiskStorage.open({ dataDir });
+    // slice() of a plain Uint8Array copies exactly its bytes (a Buffer's would share its pool).
+    for (const b of [r3.snapshot!.data, entriesAfter(third.memory, 40)[0]!.data]) {
+      expect(Buffer.isBuffer(b)).toBe(false);
+      expect(b.slice().buffer.byteLength).toBe(b.byteLength);
+    }
+    await third.close();
+  });
+
+  it("refuses with WalInconsistentError a WAL that no longer reaches back to a usable snapshot", async () => {
+    const dataDir = tempDir();
+    const { storage } = await RaftDiskStorage.open({ dataDir, segmentBytes: 256 });
+    for (let i = 1; i <= 40; i++)
+      await storage.save({ entries: [ent(i, 1)], hardState: { term: 1, vote: 1, commit: i } });
+    await storage.createSnapshot(30, { voters: [1], learners: [] }, enc("state@30"));
+    await storage.close();
+    rmSync(join(dataDir, "member", "snap"), { recursive: true });
+    const err = await RaftDiskStorage.open({ dataDir }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WalInconsistentError);
+    expect((err as Error).message).toMatch(
+      /starts at index \d+ but the newest usable snapshot covers only up to 0/,
+    );
   });
 
   it("a follower installs a leader's snapshot past its log, continues after it, and recovers it", async () => {

@@ -4,7 +4,7 @@ import { readFileSync, truncateSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { ServerStorage } from "../../../impl/storage/server-storage.js";
+import { RaftDiskStorage } from "../../../impl/storage/raft-storage.js";
 import { enc, removeTempDirs, tempDir } from "./helpers.js";
 
 let tool = "";
@@ -24,10 +24,14 @@ afterAll(removeTempDirs);
 
 async function dataDirWith(n: number): Promise<{ dataDir: string; segment: string }> {
   const dataDir = tempDir();
-  const { storage } = await ServerStorage.open({ dataDir, snapshotCount: 5 });
+  const { storage } = await RaftDiskStorage.open({ dataDir });
+  // A single-voter member: each entry saved with its hard state, a snapshot every 5 entries.
   for (let i = 1; i <= n; i++) {
-    const index = await storage.append(enc(`value-${i}`));
-    if (storage.shouldSnapshot(index)) await storage.saveSnapshot(index, enc(`state at ${index}`));
+    await storage.save({
+      entries: [{ index: i, term: 1, type: 0, data: enc(`value-${i}`) }],
+      hardState: { term: 1, vote: 1, commit: i },
+    });
+    if (i % 5 === 0) await storage.createSnapshot(i, { voters: [1], learners: [] }, enc(`state at ${i}`));
   }
   await storage.close();
   return { dataDir, segment: join(dataDir, "member", "wal", "0000000000000000-0000000000000001.wal") };
