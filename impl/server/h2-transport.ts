@@ -291,8 +291,12 @@ export function createH2Server(
       );
       return;
     }
-    let budget = budgets.get(stream.session!);
-    if (!budget) budgets.set(stream.session!, (budget = { used: 0 }));
+    // A stream the client reset before this handler ran (HEADERS and RST_STREAM together:
+    // "rapid reset") is already detached from its session: nothing to answer.
+    const session = stream.session;
+    if (!session || stream.destroyed) return;
+    let budget = budgets.get(session);
+    if (!budget) budgets.set(session, (budget = { used: 0 }));
     const deframer = new Deframer(maxMessageBytes, budget);
     stream.on("close", () => deframer.release());
     if (m.kind === "unary") {

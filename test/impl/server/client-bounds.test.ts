@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HANDSHAKE_TIMEOUT_MS } from "../../../impl/server/listener.js";
 import { decode, encode, type } from "../../../impl/server/proto.js";
 import { etcdctl as etcdctlCap } from "../../support/env.js";
+import { FrameType, callHeaders, connectionStart, h2Frame } from "../../../fuzz/h2-frames.js";
 import { removeDir, removePrivateBuild, startServer, tempDir, type Proc } from "./support.js";
 
 const MiB = 1024 * 1024;
@@ -391,6 +392,28 @@ describe.skipIf(!etcdctlCap.ok)(
         expect(Date.now() - started).toBeLessThan(10_000);
       }
       expect(peak - before).toBeLessThan(100 * MiB);
+      await stillAnswers();
+    }, 60_000);
+
+    it("survives streams the client cancels as soon as it opens them (HTTP/2 rapid reset)", async () => {
+      // Found by gauntlet fuzz (h2-abuse, shrunk to 100 streams): HEADERS and RST_STREAM in one
+      // write reach the server's handler after the stream is gone, without its session; the
+      // handler threw and the process ended. The frames are built as the fuzzer builds them.
+      const frames: Buffer[] = [connectionStart()];
+      for (let i = 0; i < 100; i++) {
+        const id = 2 * i + 1;
+        frames.push(callHeaders(id, "/etcdserverpb.KV/Range"));
+        frames.push(h2Frame(FrameType.RST_STREAM, 0, id, Uint8Array.of(0, 0, 0, 8)));
+      }
+      const [host, port] = server.endpoint.split(":");
+      const sock = netConnect({ host, port: Number(port) });
+      sock.on("error", () => {});
+      await new Promise<void>((r) => sock.once("connect", () => r()));
+      sock.write(Buffer.concat(frames));
+      sock.resume();
+      await sleep(1000);
+      sock.destroy();
+      expect(server.proc.exitCode).toBeNull();
       await stillAnswers();
     }, 60_000);
 
