@@ -149,6 +149,46 @@ export const nestedTxnArb: fc.Arbitrary<{ levels: number; bytes: Uint8Array }> =
   .map(([levels, inner]) => ({ levels, bytes: nestedTxnBytes(levels, inner) }));
 
 /** Encodes a generated object as `typeName` (etcdserverpb). */
+/**
+ * The largest message the fuzzer encodes: well past the server's request limit (1.5 MiB plus
+ * gRPC overhead by default), small enough to build in a moment. Without it, repeated fields of
+ * shared copies multiply — 2,000 ops each holding a Txn of 2,000 more, each with a 2 MiB key —
+ * into an encoding that neither fits in memory nor finishes (the fuzzer hung, 2.8 GB, in
+ * protobufjs's writer).
+ */
+export const MAX_ENCODED_BYTES = 8 * 1024 * 1024;
+
+/** A lower bound on `v`'s encoded size, counted only until it passes `limit` (each element ≥ 2 bytes). */
+function sizeAtLeast(v: unknown, limit: number): number {
+  let n = 0;
+  const walk = (x: unknown): void => {
+    if (n > limit) return;
+    if (x instanceof Uint8Array) n += 2 + x.byteLength;
+    else if (typeof x === "string") n += 2 + x.length;
+    else if (Array.isArray(x)) for (const e of x) walk(e);
+    else if (x !== null && typeof x === "object") {
+      n += 2;
+      for (const e of Object.values(x)) walk(e);
+    } else n += 2;
+  };
+  walk(v);
+  return n;
+}
+
+/** `v` with every repeated field (at any depth) cut to half its length. */
+function halved(v: unknown): unknown {
+  if (v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.slice(0, Math.floor(v.length / 2)).map(halved);
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, halved(e)]));
+  return v;
+}
+
+/** Encodes `o` as `typeName`, its repeated fields halved until it fits MAX_ENCODED_BYTES. */
 export function encodeAs(typeName: string, o: Obj): Uint8Array {
-  return pbType(typeName).encode(o).finish();
+  let v: unknown = o;
+  for (let i = 0; i < 32 && sizeAtLeast(v, MAX_ENCODED_BYTES) > MAX_ENCODED_BYTES; i++) v = halved(v);
+  return pbType(typeName)
+    .encode(v as Obj)
+    .finish();
 }

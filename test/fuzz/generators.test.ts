@@ -5,7 +5,7 @@ import { generateInput, inputArb, inputSeed } from "../../fuzz/arbitrary.js";
 import { callData, connectionStart, FrameType, h2Frame, hpackInt, PREFACE } from "../../fuzz/h2-frames.js";
 import { H2StreamEnd } from "../../fuzz/h2-watch.js";
 import { INPUT_CLASSES, inputBytes, type InputClass } from "../../fuzz/input.js";
-import { nestedTxnBytes } from "../../fuzz/gen-protobuf.js";
+import { MAX_ENCODED_BYTES, encodeAs, nestedTxnBytes } from "../../fuzz/gen-protobuf.js";
 import { raftChunk, sideChunk } from "../../fuzz/gen-peer.js";
 import { grpcMethods, SKIPPED_METHODS } from "../../fuzz/methods.js";
 import { encodeRaftMessage, peerFrame } from "../../fuzz/peer-frames.js";
@@ -49,6 +49,17 @@ describe("fuzz generators", () => {
         for (const conn of x.conns) expect(conn.port).toBe(c === "peer" ? "peer" : "client");
       }
     }
+  });
+
+  it("encodes a message whose shared copies multiply past memory by halving its repeated fields (the fuzzer hung, 2.8 GB, on one)", () => {
+    // 2,000 ops each holding a Txn of 2,000 puts of 1 KiB: 4 GB encoded, built from three objects.
+    const put = { requestPut: { key: new Uint8Array(1024), value: new Uint8Array(16) } };
+    const inner = { requestTxn: { success: Array(2000).fill(put) } };
+    const bytes = encodeAs("TxnRequest", { success: Array(2000).fill(inner) });
+    expect(bytes.byteLength).toBeLessThanOrEqual(MAX_ENCODED_BYTES);
+    expect(bytes.byteLength).toBeGreaterThan(MAX_ENCODED_BYTES / 8);
+    const decoded = pbType("TxnRequest").decode(bytes) as unknown as { success: unknown[] };
+    expect(decoded.success.length).toBeGreaterThan(0);
   });
 
   it("never calls the methods that stop a correct server from serving", () => {
