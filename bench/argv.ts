@@ -4,7 +4,24 @@
  */
 import type { BenchOp } from "./types.js";
 
-export interface BenchArgv {
+/**
+ * What a command that starts a server when not given `--endpoints` takes (bench, fuzz): the
+ * flags of cli/server-options.ts plus the endpoint, results and data options around them.
+ */
+export interface ServerTargetArgv {
+  endpoints?: string;
+  "allow-remote": boolean;
+  server: "reference" | "etcd";
+  provider: "local" | "docker";
+  "keep-images": boolean;
+  "etcd-binary": string;
+  "server-args"?: string;
+  results: string;
+  "health-timeout": number;
+  "keep-data"?: boolean;
+}
+
+export interface BenchArgv extends ServerTargetArgv {
   op: BenchOp;
   clients: number;
   conns?: number;
@@ -29,17 +46,7 @@ export interface BenchArgv {
   seed?: number;
   repeat: number;
   json?: string;
-  endpoints?: string;
-  "allow-remote": boolean;
-  server: "reference" | "etcd";
   nodes: number;
-  provider: "local" | "docker";
-  "keep-images": boolean;
-  "etcd-binary": string;
-  "server-args"?: string;
-  results: string;
-  "health-timeout": number;
-  "keep-data"?: boolean;
   plots: boolean;
 }
 

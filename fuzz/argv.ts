@@ -1,5 +1,7 @@
+import type { ServerTargetArgv } from "../bench/argv.js";
+
 /** The options of `gauntlet fuzz` as the CLI parses them (yargs, cli/commands/fuzz.ts): fuzz/ owns them. */
-export interface FuzzArgv {
+export interface FuzzArgv extends ServerTargetArgv {
   seed?: number;
   "time-limit": number;
   "max-inputs": number;
@@ -13,16 +15,6 @@ export interface FuzzArgv {
   "shrink-runs": number;
   "shrink-time": number;
   replay?: string;
-  endpoints?: string;
   "peer-endpoints"?: string;
-  "allow-remote": boolean;
-  server: "reference" | "etcd";
   nodes?: number;
-  provider: "local" | "docker";
-  "keep-images": boolean;
-  "etcd-binary": string;
-  "server-args"?: string;
-  results: string;
-  "health-timeout": number;
-  "keep-data"?: boolean;
 }

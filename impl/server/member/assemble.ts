@@ -22,7 +22,6 @@ import { AlarmType } from "../pb.js";
 import { Members, decodeSnapshotData, type MemberInfo } from "../cluster/members.js";
 import { RaftLoop, type RaftLoopStorage, type RaftLoopTransport } from "../cluster/raft-loop.js";
 import { RaftReplication } from "./replication.js";
-import type { MvccStore as Store } from "../../mvcc/index.js";
 
 /** Who the member is: itself, its cluster, and the member table it starts from. */
 export interface MemberIdentity {
@@ -75,7 +74,7 @@ export interface MemberParts {
   /** The Raft loop failed (a storage error other than a full disk): the member cannot go on. */
   onFatal: (err: unknown) => void;
   /** Called after each command applied, with the store after it (the simulation's invariants). */
-  onApplied?: (index: number, store: Store) => void;
+  onApplied?: (index: number, store: MvccStore) => void;
 }
 
 export interface Member {
